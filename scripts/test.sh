@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command on a fresh machine: set up .venv with the test extras, lint, run the whole suite
+# (slow reproduction checks included; add -m "not slow" for a quick local run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh dev,ray,browser
+.venv/bin/ruff check src tests benchmarks
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,40 @@
+"""Errors that users cause, reported as one clear line (no traceback) by the CLI.
+
+The Python API raises them too, so notebooks get a normal exception with the same text.
+"""
+
+from __future__ import annotations
+
+
+class RulesfactsError(Exception):
+    """Base class: anything the user can fix. The CLI prints ``error: <message>`` and exits 2."""
+
+    exit_code = 2
+
+
+class ConfigError(RulesfactsError, ValueError):
+    """A configuration value is out of its allowed range."""
+
+    def __init__(self, field: str, value: object, allowed: str):
+        self.field, self.value, self.allowed = field, value, allowed
+        super().__init__(f"{field}={value!r} is not allowed: {allowed}")
+
+
+class DataFileError(RulesfactsError, OSError):
+    """A file we read is missing, truncated or of the wrong format."""
+
+    def __init__(self, path: object, problem: str):
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}")
+
+
+class OutputError(RulesfactsError, OSError):
+    """An output folder cannot be written."""
+
+    def __init__(self, path: object, problem: str):
+        self.path, self.problem = path, problem
+        super().__init__(f"cannot write to {path}: {problem}")
+
+
+class DivergedError(RulesfactsError, ArithmeticError):
+    """A numerical procedure (e.g. a state-evolution fixed point) did not converge."""

@@ -1,0 +1,26 @@
+"""Models as *ensembles*: every parameter carries a leading member axis M, so M independent
+networks train in one batched computation (``bmm`` instead of a Python loop over models)."""
+
+from __future__ import annotations
+
+import torch
+
+from rulesfacts.models.mlp import EnsembleMLP
+from rulesfacts.tasks.base import Split
+from rulesfacts.train.config import TrainConfig
+
+
+def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> torch.nn.Module:
+    """The ensemble model for configs that share an ``ensemble_key`` (shapes and graph)."""
+    cfg = cfgs[0]
+    if cfg.model == "mlp":
+        return EnsembleMLP(cfgs, n_in=split.vocab or split.x_train.shape[1], n_out=split.n_classes,
+                           tokens=split.vocab > 0).to(device)
+    if cfg.model == "transformer":
+        from rulesfacts.models.transformer import EnsembleTransformer
+
+        return EnsembleTransformer(cfgs, vocab=split.vocab, n_out=split.n_classes).to(device)
+    raise AssertionError(cfg.model)
+
+
+__all__ = ["EnsembleMLP", "build_model"]

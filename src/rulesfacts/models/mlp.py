@@ -1,0 +1,117 @@
+"""The two-layer network of Doshi et al. / Gromov, batched over an ensemble of M members.
+
+Per member: h = act(x W_in^T) (optionally dropout and BatchNorm), out = h W_out^T, with
+W_in ∈ R^{N×n_in} and W_out ∈ R^{n_out×N} as in the paper (no biases by default).
+
+For token inputs (one-hot(a) ⊕ one-hot(b)), x W_in^T is the sum of two columns of W_in: we
+gather them instead of multiplying by a one-hot matrix, which would cost 2p× more FLOPs.
+Weights are stored transposed, ``w_in`` (M, n_in, N) and ``w_out`` (M, N, n_out), so both
+layers are row gathers or ``baddbmm``/``bmm`` calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rulesfacts.train.config import TrainConfig
+
+BN_EPS = 1e-5
+BN_MOMENTUM = 0.1
+
+
+def activation(name: str, z: torch.Tensor) -> torch.Tensor:
+    if name == "quadratic":
+        return z * z
+    if name == "relu":
+        return F.relu(z)
+    if name == "gelu":
+        return F.gelu(z)
+    raise ValueError(f"unknown activation {name!r}")
+
+
+class EnsembleMLP(nn.Module):
+    def __init__(self, cfgs: list[TrainConfig], n_in: int, n_out: int, tokens: bool):
+        super().__init__()
+        cfg = cfgs[0]
+        self.act, self.tokens, self.n_in, self.n_out = cfg.act, tokens, n_in, n_out
+        self.dropout_position = cfg.dropout_position
+        m, n = len(cfgs), cfg.width
+        w_in, w_out = zip(*(init_member(c, n_in, n_out) for c in cfgs))
+        self.w_in = nn.Parameter(torch.stack([w.T for w in w_in]).contiguous())  # (M, n_in, N)
+        self.w_out = nn.Parameter(torch.stack([w.T for w in w_out]).contiguous())  # (M, N, n_out)
+        self.b_in = nn.Parameter(torch.zeros(m, 1, n)) if cfg.bias else None
+        self.b_out = nn.Parameter(torch.zeros(m, 1, n_out)) if cfg.bias else None
+        if cfg.batchnorm:
+            self.bn_weight = nn.Parameter(torch.ones(m, 1, n))
+            self.bn_bias = nn.Parameter(torch.zeros(m, 1, n))
+            self.register_buffer("bn_mean", torch.zeros(m, 1, n))
+            self.register_buffer("bn_var", torch.ones(m, 1, n))
+        else:
+            self.bn_weight = self.bn_bias = None
+        self.register_buffer("dropout", torch.tensor([c.dropout for c in cfgs]).view(m, 1, 1))
+        self.use_dropout = any(c.dropout > 0 for c in cfgs)
+
+    @property
+    def n_members(self) -> int:
+        return self.w_in.shape[0]
+
+    def hidden_pre(self, x: torch.Tensor) -> torch.Tensor:
+        """x W_in^T: (M, n, N). ``x``: token ids (M, n, 2) or features (M, n, n_in)."""
+        m, n = x.shape[0], x.shape[1]
+        if self.tokens:
+            offset = (torch.arange(m, device=x.device) * self.n_in).view(m, 1, 1)
+            rows = F.embedding((x + offset).view(m, -1), self.w_in.reshape(m * self.n_in, -1))
+            z = rows.view(m, n, x.shape[2], -1).sum(dim=2)
+        else:
+            z = torch.bmm(x.to(self.w_in.dtype), self.w_in)
+        return z + self.b_in if self.b_in is not None else z
+
+    def forward(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (M, n, n_out). ``masks``: dropout keep-masks (M, n, N) already scaled by 1/keep."""
+        z = self.hidden_pre(x)
+        if masks is not None and self.dropout_position == "pre":
+            z = z * masks
+        h = activation(self.act, z)
+        if masks is not None and self.dropout_position == "post":
+            h = h * masks
+        if self.bn_weight is not None:
+            h = self.batchnorm(h)
+        if self.b_out is not None:
+            return torch.baddbmm(self.b_out, h, self.w_out)
+        return torch.bmm(h, self.w_out)
+
+    def batchnorm(self, h: torch.Tensor) -> torch.Tensor:
+        """BatchNorm1d per member over the batch axis (PyTorch semantics: biased variance to
+        normalise, unbiased in the running estimate, momentum 0.1)."""
+        if self.training:
+            var, mean = torch.var_mean(h, dim=1, keepdim=True, correction=0)
+            with torch.no_grad():
+                n = h.shape[1]
+                self.bn_mean.lerp_(mean, BN_MOMENTUM)
+                self.bn_var.lerp_(var * n / max(n - 1, 1), BN_MOMENTUM)
+        else:
+            mean, var = self.bn_mean, self.bn_var
+        return (h - mean) * torch.rsqrt(var + BN_EPS) * self.bn_weight + self.bn_bias
+
+    def member_weights(self, i: int) -> dict[str, np.ndarray]:
+        """Member i's weights in the paper's layout: W_in (N, n_in), W_out (n_out, N), ..."""
+        out = {"W_in": self.w_in[i].T, "W_out": self.w_out[i].T}
+        if self.b_in is not None:
+            out |= {"b_in": self.b_in[i, 0], "b_out": self.b_out[i, 0]}
+        if self.bn_weight is not None:
+            out |= {"bn_weight": self.bn_weight[i, 0], "bn_bias": self.bn_bias[i, 0],
+                    "bn_mean": self.bn_mean[i, 0], "bn_var": self.bn_var[i, 0]}
+        return {k: v.detach().float().cpu().numpy() for k, v in out.items()}
+
+
+def init_member(cfg: TrainConfig, n_in: int, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """N(0, σ²) weights in the paper's layout from the member's own seed, so a member's init
+    does not depend on which ensemble it trains in."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    s = cfg.effective_init_scale
+    w_in = torch.randn(cfg.width, n_in, generator=g) * s
+    w_out = torch.randn(n_out, cfg.width, generator=g) * s
+    return w_in, w_out

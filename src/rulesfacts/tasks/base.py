@@ -1,0 +1,48 @@
+"""The container every task produces: a training set with its facts marked, and a test set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train and test examples of one task draw.
+
+    ``x_*`` are integer token ids (modular tasks: shape (n, 2), ids a and b) or float features
+    (parity: shape (n, n_bits)). ``y_train`` is the label trained on; ``y_train_true`` the rule's
+    label; ``is_fact`` marks the examples whose label was re-drawn at random (the "facts").
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    y_train_true: np.ndarray
+    is_fact: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+    vocab: int  # number of distinct input tokens (2p for one-hot(a) ⊕ one-hot(b)); 0 for float inputs
+
+    @property
+    def n_train(self) -> int:
+        return len(self.y_train)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.y_test)
+
+
+def corrupt_labels(y: np.ndarray, n_facts: int, n_classes: int, mode: str, rng: np.random.Generator) -> np.ndarray:
+    """Re-draw the first ``n_facts`` labels at random.
+
+    mode "wrong": uniform over the n_classes − 1 wrong labels, so every fact contradicts the rule.
+    mode "uniform": uniform over all labels, as in the paper's code (≈ 1/n_classes stay correct).
+    """
+    y = y.copy()
+    if mode == "wrong":
+        y[:n_facts] = (y[:n_facts] + rng.integers(1, n_classes, size=n_facts)) % n_classes
+    else:
+        y[:n_facts] = rng.integers(0, n_classes, size=n_facts)
+    return y

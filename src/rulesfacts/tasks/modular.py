@@ -1,0 +1,51 @@
+"""Modular arithmetic with corrupted labels (Doshi, Das, He & Gromov 2024, Sec. 2).
+
+All pairs (a, b) ∈ Z_p × Z_p (b ≠ 0 for division), label a ∘ b mod p. A seeded shuffle puts
+the first ⌊α·n⌋ pairs in train; the first ⌊ξ·n_train⌋ of those get a random label (the facts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rulesfacts.tasks.base import Split, corrupt_labels
+
+
+def all_pairs(p: int, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every (a, b) the operation is defined on, in lexicographic order, and its label."""
+    a, b = np.divmod(np.arange(p * p), p)
+    if op == "div":
+        keep = b != 0
+        a, b = a[keep], b[keep]
+    return np.stack([a, b], axis=1), apply_op(a, b, p, op)
+
+
+def apply_op(a: np.ndarray, b: np.ndarray, p: int, op: str) -> np.ndarray:
+    if op == "add":
+        return (a + b) % p
+    if op == "sub":
+        return (a - b) % p
+    if op == "mul":
+        return (a * b) % p
+    if op == "div":  # a · b^(p−2) = a / b in the field Z_p (Fermat)
+        inv = np.array([pow(int(x), p - 2, p) for x in range(p)])
+        return (a * inv[b]) % p
+    raise ValueError(f"unknown op {op!r}")
+
+
+def modular_split(p: int, op: str, train_frac: float, corrupt: float, corrupt_mode: str, seed: int) -> Split:
+    pairs, y = all_pairs(p, op)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y))
+    pairs, y = pairs[order], y[order]
+    n_train = int(train_frac * len(y))
+    n_facts = int(corrupt * n_train)
+    y_train = corrupt_labels(y[:n_train], n_facts, p, corrupt_mode, rng)
+    is_fact = np.zeros(n_train, dtype=bool)
+    is_fact[:n_facts] = True
+    # token ids: a in [0, p), b in [p, 2p): one-hot(a) ⊕ one-hot(b) as two embedding rows
+    tokens = pairs + np.array([0, p])
+    return Split(
+        x_train=tokens[:n_train], y_train=y_train, y_train_true=y[:n_train], is_fact=is_fact,
+        x_test=tokens[n_train:], y_test=y[n_train:], n_classes=p, vocab=2 * p,
+    )

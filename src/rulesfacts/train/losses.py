@@ -1,0 +1,34 @@
+"""Per-member losses (shape (M,)): summing them gives each member exactly its own gradient."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def member_loss(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    """Mean loss of each member. logits (M, n, C), y (M, n) → (M,).
+
+    "mse" is ``nn.MSELoss()`` against one-hot targets, averaged over n·C entries as in the
+    paper's code; expanded as Σ(out²) − 2·out[y] + 1 to avoid building the one-hot matrix.
+    """
+    m, n, c = logits.shape
+    if kind == "mse":
+        picked = logits.gather(2, y.unsqueeze(2)).squeeze(2)
+        return (logits.pow(2).sum(dim=(1, 2)) - 2 * picked.sum(dim=1) + n) / (n * c)
+    if kind == "ce":
+        return F.cross_entropy(logits.reshape(m * n, c), y.reshape(m * n), reduction="none").view(m, n).mean(1)
+    raise ValueError(f"unknown loss {kind!r}")
+
+
+def penalty(params: list[torch.Tensor], l1: torch.Tensor, l2: torch.Tensor) -> torch.Tensor:
+    """Coupled penalties l1·||w||₁ + l2/2·||w||² per member (added to the loss, unlike AdamW's
+    decoupled decay)."""
+    total = torch.zeros_like(l1)
+    for p in params:
+        flat = p.reshape(p.shape[0], -1)
+        if bool((l1 > 0).any()):
+            total = total + l1 * flat.abs().sum(1)
+        if bool((l2 > 0).any()):
+            total = total + 0.5 * l2 * flat.pow(2).sum(1)
+    return total

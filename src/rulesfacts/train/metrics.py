@@ -1,0 +1,67 @@
+"""Accuracy and loss on each subset of the corrupted training set, per member.
+
+- ``clean``: training examples with the rule's label;
+- ``facts_memorized``: facts predicted with their corrupted (trained) label;
+- ``facts_recovered``: facts predicted with the rule's true label (the net "inverted" them);
+- ``train``: all training examples against their trained label; ``test``: held-out pairs.
+A subset that is empty (no facts at ξ = 0) gives None, never a made-up number.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rulesfacts.train.losses import member_loss
+
+METRIC_NAMES = (
+    "train_loss", "train_acc", "clean_loss", "clean_acc", "facts_loss", "facts_memorized",
+    "facts_recovered", "test_loss", "test_acc",
+)
+
+
+@torch.no_grad()
+def subset_metrics(logits_train: torch.Tensor, y_train: torch.Tensor, y_train_true: torch.Tensor,
+                   is_fact: torch.Tensor, logits_test: torch.Tensor, y_test: torch.Tensor,
+                   loss: str) -> list[dict[str, float | None]]:
+    """One dict of metrics per member, from logits of shape (M, n, C)."""
+    pred = logits_train.argmax(-1)
+    ok = (pred == y_train).float()
+    ok_true = (pred == y_train_true).float()
+    fact = is_fact.float()
+    clean = 1.0 - fact
+    m, n, c = logits_train.shape
+    # per-example losses, to average over subsets
+    per_ex = _per_example_loss(logits_train, y_train, loss)
+    values = {
+        "train_loss": per_ex.mean(1),
+        "train_acc": ok.mean(1),
+        "clean_loss": _masked_mean(per_ex, clean),
+        "clean_acc": _masked_mean(ok, clean),
+        "facts_loss": _masked_mean(per_ex, fact),
+        "facts_memorized": _masked_mean(ok, fact),
+        "facts_recovered": _masked_mean(ok_true, fact),
+        "test_loss": member_loss(logits_test.float(), y_test, loss),
+        "test_acc": (logits_test.argmax(-1) == y_test).float().mean(1),
+    }
+    cols = {k: v.double().cpu().tolist() for k, v in values.items()}
+    return [{k: _clean(cols[k][i]) for k in METRIC_NAMES} for i in range(m)]
+
+
+def _per_example_loss(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    logits = logits.float()
+    if kind == "mse":
+        c = logits.shape[-1]
+        picked = logits.gather(2, y.unsqueeze(2)).squeeze(2)
+        return (logits.pow(2).sum(2) - 2 * picked + 1) / c
+    return torch.nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none")
+
+
+def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    count = mask.sum(1)
+    return torch.where(count > 0, (values * mask).sum(1) / count.clamp(min=1), torch.full_like(count, math.nan))
+
+
+def _clean(v: float) -> float | None:
+    return None if math.isnan(v) else v

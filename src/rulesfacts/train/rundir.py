@@ -1,0 +1,132 @@
+"""The run folder: everything one training run leaves behind, readable without the trainer.
+
+    config.json        the full TrainConfig (written before training starts)
+    metrics.csv        one row per logged epoch: the subset metrics and weight norms
+    snapshots/epoch_NNNNNNN.npz   weights at evenly spaced logged epochs (float16, bounded count)
+    weights.npz        final weights (float32), paper layout: W_in (N, n_in), W_out (n_out, N)
+    summary.json       final metrics, status (completed / diverged / interrupted), timings
+    checkpoint.pt      resumable state (weights, optimizer, RNG), removed when the run completes
+    curves.png         accuracy and loss per subset
+
+Every file is written atomically, so a folder is valid at any moment, even after SIGKILL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rulesfacts import __version__
+from rulesfacts.errors import DataFileError
+from rulesfacts.io import read_json, save_with, write_json, write_text
+from rulesfacts.train.config import TrainConfig
+
+CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
+    "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")
+
+
+@dataclass
+class Run:
+    """A run folder loaded into memory."""
+
+    path: Path
+    config: TrainConfig
+    metrics: pd.DataFrame
+    summary: dict[str, Any]
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return load_npz(self.path / WEIGHTS)
+
+    def snapshot_epochs(self) -> list[int]:
+        return sorted(int(f.stem.split("_")[1]) for f in (self.path / SNAPSHOTS).glob("epoch_*.npz"))
+
+    def snapshot(self, epoch: int) -> dict[str, np.ndarray]:
+        return {k: v.astype(np.float32) for k, v in load_npz(snapshot_path(self.path, epoch)).items()}
+
+
+def snapshot_path(run_dir: Path, epoch: int) -> Path:
+    return Path(run_dir) / SNAPSHOTS / f"epoch_{epoch:07d}.npz"
+
+
+def write_config(run_dir: Path, cfg: TrainConfig) -> None:
+    write_json(Path(run_dir) / CONFIG, {"rulesfacts_version": __version__, "config": cfg.to_dict()})
+
+
+def read_config(run_dir: Path) -> TrainConfig:
+    data = read_json(Path(run_dir) / CONFIG)
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        raise DataFileError(Path(run_dir) / CONFIG, "not a rulesfacts run config (no 'config' table)")
+    return TrainConfig.from_dict(data["config"])
+
+
+def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    buf = _io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+    write_text(Path(run_dir) / METRICS, buf.getvalue())
+
+
+def read_metrics(run_dir: Path) -> pd.DataFrame:
+    path = Path(run_dir) / METRICS
+    if not path.is_file():
+        raise DataFileError(path, "file not found (expected the run's metrics CSV)")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise DataFileError(path, f"not a valid metrics CSV ({e.__class__.__name__})") from None
+    if "epoch" not in df.columns:
+        raise DataFileError(path, "not a valid metrics CSV (no 'epoch' column)")
+    return df
+
+
+def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
+    write_json(Path(run_dir) / SUMMARY, summary)
+
+
+def write_weights(path: Path, weights: dict[str, np.ndarray], dtype: type = np.float32) -> None:
+    save_with(Path(path), lambda f: np.savez(f, **{k: v.astype(dtype) for k, v in weights.items()}))
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray]:
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "file not found (expected a NumPy .npz weights file)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise DataFileError(path, f"corrupt or not a .npz weights file ({e.__class__.__name__})") from None
+
+
+def save_checkpoint(run_dir: Path, state: dict[str, Any]) -> None:
+    save_with(Path(run_dir) / CHECKPOINT, lambda f: torch.save(state, f))
+
+
+def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
+    path = Path(run_dir) / CHECKPOINT
+    if not path.is_file():
+        return None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a damaged file
+        raise DataFileError(path, f"corrupt checkpoint ({e.__class__.__name__}); delete it to start over") from None
+
+
+def load_run(run_dir: Path) -> Run:
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise DataFileError(run_dir, "not a folder (expected a run folder with config.json)")
+    summary_path = run_dir / SUMMARY
+    summary = read_json(summary_path) if summary_path.is_file() else {"status": "running"}
+    return Run(run_dir, read_config(run_dir), read_metrics(run_dir), summary)
