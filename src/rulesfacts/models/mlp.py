@@ -106,6 +106,17 @@ class EnsembleMLP(nn.Module):
                     "bn_mean": self.bn_mean[i, 0], "bn_var": self.bn_var[i, 0]}
         return {k: v.detach().float().cpu().numpy() for k, v in out.items()}
 
+    @torch.no_grad()
+    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
+        """Inverse of ``member_weights``: set member i from paper-layout arrays."""
+        dev = self.w_in.device
+        t = {k: torch.as_tensor(np.asarray(v, dtype=np.float32), device=dev) for k, v in weights.items()}
+        self.w_in[i].copy_(t["W_in"].T)
+        self.w_out[i].copy_(t["W_out"].T)
+        for name in ("b_in", "b_out", "bn_weight", "bn_bias", "bn_mean", "bn_var"):
+            if getattr(self, name, None) is not None and name in t:
+                getattr(self, name)[i, 0].copy_(t[name])
+
 
 def init_member(cfg: TrainConfig, n_in: int, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
     """N(0, σ²) weights in the paper's layout from the member's own seed, so a member's init
