@@ -20,18 +20,24 @@ from typing import Any
 import numpy as np
 import torch
 
-from rulesfacts.errors import ConfigError
+from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import ensure_writable_dir
 from rulesfacts.models import build_model
 from rulesfacts.runtime import resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.train import rundir
 from rulesfacts.train.config import TrainConfig, ensemble_key
-from rulesfacts.train.losses import member_loss, penalty
+from rulesfacts.train.losses import member_loss, penalty, penalty_grads
 from rulesfacts.train.metrics import subset_metrics
 from rulesfacts.train.optim import EnsembleAdamW
 
 RNG_OFFSET = 1_000_003  # dropout / minibatch stream: independent of the init stream
+# Hand-written forward/backward (EnsembleMLP.manual_grads) where the graph allows it; False forces
+# autograd everywhere (tests and benchmarks compare the two).
+USE_MANUAL_GRADS = True
+# Besides the snapshot epochs, save a checkpoint at least this often, so a SIGKILL loses at most
+# about this much work (a save costs milliseconds for the paper's sizes).
+CHECKPOINT_SECONDS = 60.0
 
 
 @dataclass
@@ -93,7 +99,10 @@ class _Trainer:
         self.l1, self.l2 = vec("l1"), vec("l2")
         self.use_penalty = bool((self.l1 > 0).any() or (self.l2 > 0).any())
         self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), cfg.betas, cfg.eps)
+        # one stream for the minibatch order and one for dropout masks per member, so a member's
+        # numbers do not depend on whether its ensemble mates use dropout
         self.gens = [torch.Generator(device=dev).manual_seed(c.seed + RNG_OFFSET) for c in cfgs]
+        self.dropout_gens = [torch.Generator(device=dev).manual_seed(c.seed + 2 * RNG_OFFSET) for c in cfgs]
         self.log_epochs = sorted({0, *range(cfg.log_every, cfg.epochs + 1, cfg.log_every), cfg.epochs})
         idx = np.unique(np.linspace(0, len(self.log_epochs) - 1, cfg.n_snapshots).round().astype(int))
         self.snapshot_epochs = {self.log_epochs[i] for i in idx} if cfg.n_snapshots else set()
@@ -101,20 +110,25 @@ class _Trainer:
         self.diverged: list[int | None] = [None] * len(cfgs)
         self.epoch = 0
         self.seconds_before = 0.0
+        self.t0 = self.last_save = time.perf_counter()
         self.autocast = (torch.autocast(device_type=dev.type, dtype=torch.bfloat16)
                          if cfg.dtype == "bfloat16" else contextlib.nullcontext())
 
     # -- main loop ---------------------------------------------------------------------------
     def run(self, resume: bool) -> list[RunResult]:
+        """Train to the end. With ``resume``, continue bit-exactly from the folders' checkpoints;
+        otherwise (or with nothing to resume) clear what an earlier run left there first."""
+        restored = False
         if self.dirs is not None:
-            if resume:
-                self._restore()
-            for d, c in zip(self.dirs, self.cfgs):
+            restored = resume and self._restore()
+            for d, c in zip(self.dirs, self.cfgs, strict=True):
+                if not restored:
+                    rundir.clear_run_files(d)
                 rundir.write_config(d, c)
-        start = time.perf_counter()
-        if self.epoch == 0:
-            self._log(0)
+        self.t0 = self.last_save = time.perf_counter()
         with _deferred_interrupt() as interrupted, _progress_bar(self.progress, self.cfg.epochs, len(self.cfgs)) as bar:
+            if not restored:
+                self._log(0)
             bar.advance(self.epoch)
             for epoch in range(self.epoch + 1, self.cfg.epochs + 1):
                 self._train_epoch()
@@ -125,18 +139,32 @@ class _Trainer:
                     if all(d is not None for d in self.diverged):
                         break
                 if interrupted():
-                    self.seconds_before += time.perf_counter() - start
-                    self._save_state("interrupted")
-                    raise KeyboardInterrupt(f"interrupted at epoch {epoch}")
-        self.seconds_before += time.perf_counter() - start
+                    self._interrupt()
+                if self.dirs is not None and time.perf_counter() - self.last_save > CHECKPOINT_SECONDS:
+                    self._save_state("running")  # bound the work a SIGKILL can lose
+        self._tick()
         return self._finish()
+
+    def _interrupt(self) -> None:
+        """Ctrl-C / SIGTERM between epochs: save a resumable state, then stop."""
+        where = ""
+        if self.dirs is not None:
+            self._save_state("interrupted")
+            where = f"; state saved in {self.dirs[0]}{' and others' if len(self.dirs) > 1 else ''}"
+        raise KeyboardInterrupt(f"training stopped at epoch {self.epoch}{where}")
+
+    def _tick(self) -> None:
+        """Move the wall time since the last tick into ``seconds_before`` (kept across resumes)."""
+        now = time.perf_counter()
+        self.seconds_before += now - self.t0
+        self.t0 = now
 
     def _train_epoch(self) -> None:
         self.model.train()
         n = self.x_train.shape[1]
         bs = self.cfg.batch_size
         if bs == 0 or bs >= n:
-            self._step(self.x_train, self.y_train)
+            self._step(self.x_train, self.y_train, full_batch=True)
             return
         perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in self.gens])
         for s in range(0, n, bs):
@@ -145,8 +173,22 @@ class _Trainer:
                               .expand(-1, -1, *self.x_train.shape[2:]))
             self._step(xb, torch.gather(self.y_train, 1, idx))
 
-    def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
+    def _manual(self) -> bool:
+        return USE_MANUAL_GRADS and getattr(self.model, "supports_manual_grads", lambda: False)()
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor, full_batch: bool = False) -> None:
         self.opt.zero_grad()
+        if self._manual():
+            # full batch: the train logits of the last log pass are this step's forward (same weights)
+            cached = getattr(self, "_logits_cache", None)
+            logits = cached[1] if full_batch and cached is not None and cached[0] == self.opt.t else None
+            self._logits_cache = None
+            rows = self._train_rows() if full_batch else self.model.token_rows(x)
+            self.model.manual_grads(rows, y, self.cfg.loss, logits=logits, bf16=self.cfg.dtype == "bfloat16")
+            if self.use_penalty:
+                penalty_grads(self.opt.params, self.l1, self.l2)
+            self.opt.step()
+            return
         masks = self._dropout_masks(x.shape[1])
         with self.autocast:
             logits = self.model(x, masks)
@@ -156,13 +198,19 @@ class _Trainer:
         loss.sum().backward()
         self.opt.step()
 
+    def _train_rows(self) -> torch.Tensor:
+        """Flat ``w_in`` row numbers of the training tokens, computed once (the set never changes)."""
+        if getattr(self, "_rows_cache", None) is None:
+            self._rows_cache = self.model.token_rows(self.x_train)
+        return self._rows_cache
+
     def _dropout_masks(self, n: int) -> torch.Tensor | None:
         if not getattr(self.model, "use_dropout", False):
             return None
         rates = [c.dropout for c in self.cfgs]
         width = self.cfg.width
         masks = [(torch.rand(n, width, generator=g, device=self.device) >= r).float() / (1 - r)
-                 for g, r in zip(self.gens, rates)]
+                 for g, r in zip(self.dropout_gens, rates, strict=True)]
         return torch.stack(masks)
 
     # -- logging -----------------------------------------------------------------------------
@@ -170,14 +218,20 @@ class _Trainer:
     def _log(self, epoch: int) -> None:
         self.model.eval()
         with self.autocast:
-            lt, ls = self.model(self.x_train), self.model(self.x_test)
+            if self._manual():
+                lt = self.model.blocked_logits(self.x_train, rows=self._train_rows())
+                self._logits_cache = (self.opt.t, lt)  # reused by the next full-batch step
+            else:
+                lt = self.model(self.x_train)
+            ls = self.model(self.x_test)
         metrics = subset_metrics(lt.float(), self.y_train, self.y_true, self.is_fact, ls.float(), self.y_test,
                                  self.cfg.loss)
         norms = [self._weight_norms(i) for i in range(len(self.cfgs))]
         for i, m in enumerate(metrics):
             if self.diverged[i] is not None:
                 continue
-            if m["train_loss"] is None or not np.isfinite(m["train_loss"]) or not np.isfinite(norms[i]["norm_in"]):
+            if not all(m[k] is not None and np.isfinite(m[k]) for k in ("train_loss", "test_loss")) \
+                    or not np.isfinite(norms[i]["norm_in"]):
                 self.diverged[i] = epoch
                 continue
             self.rows[i].append({"epoch": epoch, **m, **norms[i]})
@@ -198,38 +252,59 @@ class _Trainer:
         return self.model.member_weights(i)
 
     def _save_state(self, status: str, snapshot: bool = False) -> None:
+        """Write every member's folder so that it is valid and resumable at this epoch. Order per
+        file kind: data first, checkpoint next, summary last (a SIGKILL in between leaves files
+        that are each whole; resume recomputes whatever is ahead of the checkpoint)."""
         assert self.dirs is not None
+        self._tick()
         for i, d in enumerate(self.dirs):
-            if self.diverged[i] is not None:
-                continue
-            if snapshot:
+            if snapshot and self.diverged[i] is None:  # no NaN weights among the snapshots
                 rundir.write_weights(rundir.snapshot_path(d, self.epoch), self._member_weights(i), np.float16)
             rundir.write_metrics(d, self.rows[i])
             rundir.save_checkpoint(d, self._checkpoint(i))
             rundir.write_summary(d, self._summary(i, status))
+        self.last_save = time.perf_counter()
 
     def _checkpoint(self, i: int) -> dict[str, Any]:
+        """Everything the next epoch depends on: parameters and buffers (BatchNorm statistics),
+        the optimizer's moments and step count, both RNG streams (minibatch order, dropout), and
+        the logged rows, so a resumed run is bit-identical to an uninterrupted one."""
         params = {k: v[i].detach().cpu().clone() for k, v in self.model.state_dict().items()}
         return {"epoch": self.epoch, "params": params, "opt": self.opt.member_state(i),
-                "rng": self.gens[i].get_state(), "rows": self.rows[i], "seconds": self.seconds_before,
+                "rng": self.gens[i].get_state(), "dropout_rng": self.dropout_gens[i].get_state(),
+                "rows": self.rows[i], "seconds": self.seconds_before, "diverged": self.diverged[i],
                 "config": self.cfgs[i].to_dict()}
 
-    def _restore(self) -> None:
+    def _restore(self) -> bool:
+        """Load the folders' checkpoints; False when there is nothing consistent to resume from
+        (no checkpoint, or an ensemble's members saved at different epochs): start over then.
+
+        A checkpoint written for another config is an error rather than a silent restart, since
+        restarting would overwrite the work the user asked to continue."""
         assert self.dirs is not None
         states = [rundir.load_checkpoint(d) for d in self.dirs]
-        same = all(s is not None and s["config"] == c.to_dict() for s, c in zip(states, self.cfgs))
-        if not same or len({s["epoch"] for s in states}) != 1:
-            return  # nothing consistent to resume from: start over (files get rewritten)
+        for d, st, c in zip(self.dirs, states, self.cfgs, strict=True):
+            if st is not None and _config_diff(st["config"], c.to_dict()):
+                name, old, new = _config_diff(st["config"], c.to_dict())
+                raise DataFileError(d / rundir.CHECKPOINT,
+                                    f"saved for {name}={old!r}, but this run has {name}={new!r}; resume with "
+                                    "the run's own settings, or drop --resume to start over")
+        if any(st is None for st in states) or len({st["epoch"] for st in states}) != 1:
+            return False
         sd = self.model.state_dict()
         with torch.no_grad():
-            for i, s in enumerate(states):
-                for k, v in s["params"].items():
+            for i, st in enumerate(states):
+                for k, v in st["params"].items():
                     sd[k][i].copy_(v)
-                self.opt.load_member_state(i, s["opt"])
-                self.gens[i].set_state(s["rng"])
-                self.rows[i] = list(s["rows"])
+                self.opt.load_member_state(i, st["opt"])
+                self.gens[i].set_state(st["rng"])
+                if "dropout_rng" in st:
+                    self.dropout_gens[i].set_state(st["dropout_rng"])
+                self.rows[i] = list(st["rows"])
+                self.diverged[i] = st.get("diverged")
         self.epoch = states[0]["epoch"]
         self.seconds_before = states[0]["seconds"]
+        return True
 
     def _summary(self, i: int, status: str) -> dict[str, Any]:
         cfg, rows = self.cfgs[i], self.rows[i]
@@ -268,6 +343,14 @@ class _Trainer:
         return results
 
 
+def _config_diff(saved: dict[str, Any], current: dict[str, Any]) -> tuple[str, Any, Any] | None:
+    """The first field (other than free-form ``extra``) on which two config dicts differ."""
+    for name in sorted(set(saved) | set(current)):
+        if name != "extra" and saved.get(name) != current.get(name):
+            return name, saved.get(name), current.get(name)
+    return None
+
+
 def grokking_times(rows: list[dict[str, Any]], level: float = 0.99) -> dict[str, int | None]:
     """First logged epochs at which train and test accuracy reach ``level``, and the delay
     between them (the grokking delay of Power et al. 2022; PAIR's "generalization long after
@@ -282,17 +365,27 @@ def grokking_times(rows: list[dict[str, Any]], level: float = 0.99) -> dict[str,
 
 @contextlib.contextmanager
 def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
-    """Turn Ctrl-C into a flag checked between epochs, so the state saved is consistent."""
+    """Turn Ctrl-C (and SIGTERM, as sent by schedulers and ``kill``) into a flag checked between
+    epochs, so the state saved is consistent. A second Ctrl-C stops at once: the folder then
+    holds the last checkpoint, still valid since every file is written atomically."""
     hit = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield hit.is_set
         return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: hit.set())
+
+    def handler(signum: int, frame: Any) -> None:
+        if hit.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt("stopped at once by a second Ctrl-C; the last checkpoint is kept")
+        hit.set()
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handler)
     try:
         yield hit.is_set
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, prev in previous.items():
+            signal.signal(sig, prev)
 
 
 class _NoBar:

@@ -1,0 +1,62 @@
+"""``rulesfacts train``: the --json contract and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rulesfacts.cli.main import main
+
+REQUIRED = {"train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "epochs", "seconds"}
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def test_train_json_summary_and_run_folder(tmp_path, capsys):
+    out_dir = tmp_path / "r"
+    code, out, err = run_cli(["train", "--p", "11", "--width", "16", "--epochs", "20", "--corrupt", "0.2",
+                              "--out", str(out_dir), "--json", "--quiet"], capsys)
+    assert code == 0
+    summary = json.loads(out)  # exactly one JSON object on stdout
+    assert REQUIRED <= summary.keys() and summary["epochs"] == 20
+    for name in ("config.json", "metrics.csv", "summary.json", "weights.npz", "curves.png"):
+        assert (out_dir / name).is_file()
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--lr", "-1"], "lr"),
+    (["--corrupt", "1.0"], "corrupt"),
+    (["--op", "div", "--p", "12"], "p"),
+    (["--train-frac", "0.0001", "--p", "5"], "train_frac"),
+    (["--act", "tanh"], "act"),
+    (["--width", "0"], "width"),
+    (["--lr", "abc"], "--lr"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, field):
+    out_dir = tmp_path / "never"
+    code, out, err = run_cli(["train", "--out", str(out_dir), "--json", *args], capsys)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and field in lines[0]
+    assert not out_dir.exists()
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, out, err = run_cli(["train", "--out", str(blocker / "run"), "--epochs", "1", "--p", "5"], capsys)
+    assert code == 2 and err.startswith("error: cannot write to")
+
+
+@pytest.mark.parametrize("cmd", [[], ["train"], ["demo"]])
+def test_help(cmd):
+    res = subprocess.run([sys.executable, "-m", "rulesfacts.cli.main", *cmd, "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0 and "Usage" in res.stdout and "Traceback" not in res.stderr
