@@ -17,7 +17,7 @@ class ConfigError(RulesfactsError, ValueError):
 
     def __init__(self, field: str, value: object, allowed: str):
         self.field, self.value, self.allowed = field, value, allowed
-        super().__init__(f"{field}={value!r} is not allowed: {allowed}")
+        super().__init__(f"{field}={short_repr(value)} is not allowed: {allowed}")
 
 
 class DataFileError(RulesfactsError, OSError):
@@ -25,7 +25,7 @@ class DataFileError(RulesfactsError, OSError):
 
     def __init__(self, path: object, problem: str):
         self.path, self.problem = path, problem
-        super().__init__(f"{path}: {problem}")
+        super().__init__(one_line(f"{path}: {problem}"))
 
 
 class OutputError(RulesfactsError, OSError):
@@ -33,8 +33,19 @@ class OutputError(RulesfactsError, OSError):
 
     def __init__(self, path: object, problem: str):
         self.path, self.problem = path, problem
-        super().__init__(f"cannot write to {path}: {problem}")
+        super().__init__(one_line(f"cannot write to {path}: {problem}"))
 
 
 class DivergedError(RulesfactsError, ArithmeticError):
     """A numerical procedure (e.g. a state-evolution fixed point) did not converge."""
+
+
+def one_line(text: str) -> str:
+    """Messages are printed as one line: fold the line breaks that exception texts may carry."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr`` on one line and bounded, so a pasted array or long string cannot flood the error."""
+    text = one_line(repr(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,18 +18,27 @@ from rulesfacts.errors import DataFileError, OutputError
 
 
 def _atomic(path: Path, write: Callable[[Any], None], mode: str) -> None:
+    """Write to a hidden temp sibling, fsync, rename. On any failure (full disk, permissions, Ctrl-C)
+    the temp file is removed and the old ``path`` is untouched; OS errors become ``OutputError``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; results are meant to be shared
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp = None
+    except OutputError:
         raise
+    except OSError as e:
+        raise OutputError(path, e.strerror or str(e)) from e
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -56,6 +66,17 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataFileError(path, f"not valid JSON ({e.__class__.__name__}: {e})") from None
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file as a dict; a missing or malformed file is a ``DataFileError`` saying ``what`` was expected."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, f"file not found (expected {what})")
+    try:
+        return tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise DataFileError(path, f"not valid TOML ({e})") from None
 
 
 def ensure_writable_dir(path: Path) -> Path:

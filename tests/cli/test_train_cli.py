@@ -6,17 +6,9 @@ import sys
 
 import pytest
 
-from rulesfacts.cli.main import main
+from tests.cli_helpers import run_cli
 
 REQUIRED = {"train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "epochs", "seconds"}
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
 
 
 def test_train_json_summary_and_run_folder(tmp_path, capsys):

@@ -23,7 +23,7 @@ def test_labels_follow_the_rule(op):
     p = 11
     pairs, y = all_pairs(p, op)
     assert len(y) == (p * (p - 1) if op == "div" else p * p)
-    for (a, b), label in zip(pairs, y):
+    for (a, b), label in zip(pairs, y, strict=True):
         assert label == slow_label(int(a), int(b), p, op)
 
 
@@ -41,11 +41,11 @@ def test_counts_and_subsets(op):
     assert both[:, 0].max() < 23 and both[:, 1].min() >= 23 and s.vocab == 46
     # clean training labels and all test labels follow the rule
     a, b = s.x_train[:, 0], s.x_train[:, 1] - 23
-    truth = np.array([slow_label(int(i), int(j), 23, op) for i, j in zip(a, b)])
+    truth = np.array([slow_label(int(i), int(j), 23, op) for i, j in zip(a, b, strict=True)])
     assert np.array_equal(s.y_train_true, truth)
     assert np.array_equal(s.y_train[~s.is_fact], truth[~s.is_fact])
     at, bt = s.x_test[:, 0], s.x_test[:, 1] - 23
-    assert np.array_equal(s.y_test, [slow_label(int(i), int(j), 23, op) for i, j in zip(at, bt)])
+    assert np.array_equal(s.y_test, [slow_label(int(i), int(j), 23, op) for i, j in zip(at, bt, strict=True)])
 
 
 def test_facts_are_always_wrong_by_default():

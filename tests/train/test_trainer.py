@@ -62,10 +62,10 @@ def test_ensemble_equals_each_member_alone():
     cfgs = [base.replace(seed=0, wd=0.0, corrupt=0.1), base.replace(seed=1, wd=2.0, corrupt=0.4, lr=5e-3),
             base.replace(seed=2, wd=0.5, corrupt=0.0, l2=1e-3)]
     together = train_ensemble(cfgs, progress=False)
-    for cfg, res in zip(cfgs, together):
+    for cfg, res in zip(cfgs, together, strict=True):
         alone = train(cfg, progress=False)
         np.testing.assert_allclose(res.weights["W_in"], alone.weights["W_in"], rtol=1e-4, atol=1e-5)
-        for a, b in zip(res.metrics, alone.metrics):
+        for a, b in zip(res.metrics, alone.metrics, strict=True):
             assert a["epoch"] == b["epoch"]
             assert a["train_acc"] == pytest.approx(b["train_acc"], abs=1 / 200)
             assert a["test_acc"] == pytest.approx(b["test_acc"], abs=1 / 200)
@@ -75,7 +75,7 @@ def test_minibatch_dropout_batchnorm_members_are_independent():
     base = TrainConfig(p=11, width=16, epochs=6, batch_size=16, batchnorm=True, log_every=3)
     cfgs = [base.replace(seed=0, dropout=0.2), base.replace(seed=1, dropout=0.0)]
     together = train_ensemble(cfgs, progress=False)
-    for cfg, res in zip(cfgs, together):
+    for cfg, res in zip(cfgs, together, strict=True):
         alone = train(cfg, progress=False)
         for k in res.weights:
             np.testing.assert_allclose(res.weights[k], alone.weights[k], rtol=1e-4, atol=1e-5)

@@ -6,16 +6,25 @@ User mistakes (``RulesfactsError``) print one ``error: ...`` line and exit 2, wi
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 import typer
 
-from rulesfacts.errors import RulesfactsError
+from rulesfacts.errors import RulesfactsError, one_line
 
 COMMAND_MODULES = (
     "rulesfacts.cli.train",
+    "rulesfacts.cli.analyze",
+    "rulesfacts.cli.sweep",
+    "rulesfacts.cli.report",
+    "rulesfacts.cli.bench",
+    "rulesfacts.cli.memorize",
+    "rulesfacts.cli.theory",
 )
 
 
@@ -30,15 +39,37 @@ def build_app() -> typer.Typer:
     )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    for info in app.registered_commands:
+        info.callback = _keep_interrupt(info.callback)
     return app
+
+
+class _Interrupted(Exception):
+    """Carries a command's KeyboardInterrupt (and its message) past typer, which would otherwise
+    turn it into a silent ``return 130`` in non-standalone mode."""
+
+
+def _keep_interrupt(callback: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    if callback is None:
+        return None
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except KeyboardInterrupt as e:
+            raise _Interrupted(str(e)) from None
+    return wrapper
 
 
 def main(argv: list[str] | None = None) -> None:
     app = build_app()
     try:
-        app(args=argv, prog_name="rulesfacts", standalone_mode=False)
+        code = app(args=argv, prog_name="rulesfacts", standalone_mode=False)
+        if isinstance(code, int) and code == 130:  # Ctrl-C outside a command (e.g. during start-up)
+            raise KeyboardInterrupt
     except RulesfactsError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
@@ -49,12 +80,23 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         print(f"error: {e.format_message()}", file=sys.stderr)
         sys.exit(e.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort) as e:
-        detail = f" ({e})" if str(e) else ""
-        print(f"interrupted{detail}; progress so far is saved, rerun with --resume to continue", file=sys.stderr)
+    except (KeyboardInterrupt, click.exceptions.Abort, _Interrupted) as e:
+        # the trainer's message says where its state was saved; an interrupt elsewhere saved nothing
+        detail = f": {one_line(str(e))}" if str(e) else ""
+        args = sys.argv[1:] if argv is None else argv
+        resume = " with --resume" if args and args[0] == "train" and "--resume" not in args else ""
+        hint = f" (rerun the same command{resume} to continue)" if "saved" in detail else ""
+        print(f"interrupted{detail}{hint}", file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(1)
+    except MemoryError:
+        print("error: out of memory; try a smaller width, p, batch or ensemble", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:  # a file system refusal we did not anticipate: still one line, no traceback
+        name = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"error: {name}{e.strerror or one_line(str(e))}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

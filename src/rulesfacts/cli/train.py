@@ -10,8 +10,10 @@ from typing import Any
 import typer
 
 from rulesfacts.cli.common import JSON_OPTION, emit, say
+from rulesfacts.errors import ConfigError
 from rulesfacts.train.config import TrainConfig
 from rulesfacts.train.loop import RunResult, train
+from rulesfacts.train.rundir import CONFIG, read_config
 
 SUMMARY_KEYS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
                 "test_loss", "epochs", "seconds", "status", "diverged_epoch", "epoch_train_99", "epoch_test_99",
@@ -79,6 +81,11 @@ def register(app: typer.Typer) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
         given = {k: v for k, v in locals().items()
                  if v is not None and k in {f.name for f in dataclasses.fields(TrainConfig)}}
+        if resume:  # continue the folder's own config; flags given must agree with its checkpoint
+            if out is None:
+                raise ConfigError("out", None, "the run folder to continue (--resume needs --out)")
+            if (out / CONFIG).is_file():
+                given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
         out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
         result = train_and_plot(cfg, out, resume, progress=not quiet)
@@ -109,5 +116,19 @@ def register(app: typer.Typer) -> None:
             say(f"run folder: {out}")
 
 
-# Steps appended to the demo by later capabilities (analysis, report); each returns summary keys.
-DEMO_EXTRAS: list = []
+def _analysis_extra(run_dir: Path) -> dict[str, Any]:
+    """Neuron counts per class (issue #4), imported lazily to keep `train` start-up fast."""
+    from rulesfacts.cli.analyze import demo_neuron_counts
+
+    return demo_neuron_counts(run_dir)
+
+
+def _report_extra(run_dir: Path) -> dict[str, Any]:
+    """The interactive HTML report of the demo run (issue #9): RUN_DIR/report.html, path printed."""
+    from rulesfacts.cli.report import demo_report
+
+    return demo_report(run_dir)
+
+
+# What the demo does after training, in order; each step returns extra summary keys.
+DEMO_EXTRAS = (_analysis_extra, _report_extra)

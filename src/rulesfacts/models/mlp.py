@@ -7,9 +7,17 @@ For token inputs (one-hot(a) ⊕ one-hot(b)), x W_in^T is the sum of two columns
 gather them instead of multiplying by a one-hot matrix, which would cost 2p× more FLOPs.
 Weights are stored transposed, ``w_in`` (M, n_in, N) and ``w_out`` (M, N, n_out), so both
 layers are row gathers or ``baddbmm``/``bmm`` calls.
+
+Training has a second, hand-written path (``manual_grads``): forward and backward of the
+token-input network without autograd, block by block so the (n, N) activations of a block stay
+in cache. It applies when there is no dropout, BatchNorm or bias (``supports_manual_grads``);
+everything else takes the autograd path. Tests check the two agree to float tolerance.
 """
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import numpy as np
 import torch
@@ -20,6 +28,10 @@ from rulesfacts.train.config import TrainConfig
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
+# Elements of one (members × rows × N) activation block of the manual path. 2**19 floats = 2 MB,
+# the L2 cache of one core here: measured fastest among 2**17..2**23 (benchmarks/RESULTS.md).
+BLOCK_ELEMS = 2**19
+MANUAL_ACTS = ("quadratic", "relu", "gelu")
 
 
 def activation(name: str, z: torch.Tensor) -> torch.Tensor:
@@ -39,7 +51,7 @@ class EnsembleMLP(nn.Module):
         self.act, self.tokens, self.n_in, self.n_out = cfg.act, tokens, n_in, n_out
         self.dropout_position = cfg.dropout_position
         m, n = len(cfgs), cfg.width
-        w_in, w_out = zip(*(init_member(c, n_in, n_out) for c in cfgs))
+        w_in, w_out = zip(*(init_member(c, n_in, n_out) for c in cfgs), strict=True)
         self.w_in = nn.Parameter(torch.stack([w.T for w in w_in]).contiguous())  # (M, n_in, N)
         self.w_out = nn.Parameter(torch.stack([w.T for w in w_out]).contiguous())  # (M, N, n_out)
         self.b_in = nn.Parameter(torch.zeros(m, 1, n)) if cfg.bias else None
@@ -71,6 +83,8 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
         """Logits (M, n, n_out). ``masks``: dropout keep-masks (M, n, N) already scaled by 1/keep."""
+        if masks is None and not torch.is_grad_enabled() and self.supports_manual_grads():
+            return self.blocked_logits(x)
         z = self.hidden_pre(x)
         if masks is not None and self.dropout_position == "pre":
             z = z * masks
@@ -82,6 +96,112 @@ class EnsembleMLP(nn.Module):
         if self.b_out is not None:
             return torch.baddbmm(self.b_out, h, self.w_out)
         return torch.bmm(h, self.w_out)
+
+    # -- the hand-written path ------------------------------------------------------------------
+    def supports_manual_grads(self) -> bool:
+        """Token inputs, no bias, no BatchNorm, no dropout: the graph ``manual_grads`` writes out."""
+        return (self.tokens and self.b_in is None and self.bn_weight is None and not self.use_dropout
+                and self.act in MANUAL_ACTS)
+
+    def token_rows(self, x: torch.Tensor) -> torch.Tensor:
+        """Token ids (M, n, 2) → row numbers in ``w_in`` flattened to (M·n_in, N)."""
+        m = x.shape[0]
+        return x + (torch.arange(m, device=x.device) * self.n_in).view(m, 1, 1)
+
+    @torch.no_grad()
+    def blocked_logits(self, x: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (M, n, n_out) of token inputs, computed block by block (see ``manual_grads``).
+        Under ``torch.autocast`` the matmuls run in its dtype, as in ``forward``."""
+        rows = self.token_rows(x) if rows is None else rows
+        m, n = rows.shape[:2]
+        w_flat = self.w_in.detach().reshape(m * self.n_in, -1)
+        out = torch.empty(m, n, self.n_out, device=rows.device)
+        for ms, rs in _blocks(m, n, w_flat.shape[1]):
+            h = activation(self.act, _gather_sum(rows[ms, rs], w_flat))
+            out[ms, rs] = torch.bmm(h, self.w_out[ms])
+        return out
+
+    @torch.no_grad()
+    def manual_grads(self, rows: torch.Tensor, y: torch.Tensor, loss: str, *, logits: torch.Tensor | None = None,
+                     bf16: bool = False, static_rows: bool = False) -> None:
+        """Set ``w_in.grad`` and ``w_out.grad`` to the gradient of Σ_members mean-loss, by hand.
+
+        Per member, with z = x W_in^T (two gathered rows), h = act(z), out = h W_out^T:
+        g = ∂L/∂out = 2(out − onehot(y))/(n·C) for MSE (``nn.MSELoss`` mean), (softmax − onehot)/n for
+        CE; ∂L/∂W_out^T = hᵀg; ∂L/∂z = (g W_out) ⊙ act'(z); ∂L/∂W_in rows = scatter-add of ∂L/∂z at
+        the two token rows (the transpose of the gather, no one-hot matmul). Blocks of rows keep z, h
+        and ∂L/∂h in cache. ``logits``: the outputs at the current weights if already known (the
+        trainer's log pass), which saves the forward matmul. ``bf16``: matmuls in bfloat16 (as
+        autocast), everything else float32. ``static_rows``: ``rows`` is the same tensor every call
+        (full batch), so the scatter's sparse matrices are cached.
+        """
+        m, n = y.shape
+        c, width = self.n_out, self.w_in.shape[2]
+        mm = torch.bfloat16 if bf16 else torch.float32
+        w_flat = self.w_in.detach().reshape(m * self.n_in, width)
+        w_out = self.w_out.detach().to(mm)
+        w_out_t = w_out.transpose(1, 2).contiguous()  # (M, C, N): ∂h = g W_out as a plain bmm
+        grad_in = torch.zeros_like(w_flat)
+        grad_out = torch.zeros_like(self.w_out)
+        scale = 2.0 / (n * c) if loss == "mse" else 1.0 / n
+        for ms, rs in _blocks(m, n, width):
+            r = rows[ms, rs]
+            k, nr = r.shape[:2]
+            z = _gather_sum(r, w_flat)
+            h = self._scratch("h", (k, nr, width), mm)
+            _activation_into(self.act, z, h)
+            if logits is not None:
+                out = logits[ms, rs]
+            else:
+                out = torch.bmm(h, w_out[ms], out=self._scratch("out", (k, nr, c), mm))
+            g = _output_grad(out.float(), y[ms, rs], loss, scale).to(mm)
+            if bf16:
+                grad_out[ms] += torch.bmm(h.transpose(1, 2), g)
+            else:
+                grad_out[ms].baddbmm_(h.transpose(1, 2), g)
+            grad_h = torch.bmm(g, w_out_t[ms], out=self._scratch("grad_h", (k, nr, width), mm))
+            grad_z, alpha = _activation_backward(self.act, grad_h, z, self._scratch("grad_z", (k, nr, width)))
+            grad_z = grad_z.view(k * nr, width)
+            if static_rows:  # the transpose of the gather as a cached sparse matrix: one MKL spmm
+                first = (ms.start or 0) * self.n_in
+                grad_in[first:first + k * self.n_in].add_(self._scatter_matrix(rows, ms, rs) @ grad_z, alpha=alpha)
+            else:
+                grad_in.index_add_(0, r[..., 0].reshape(-1), grad_z, alpha=alpha)
+                grad_in.index_add_(0, r[..., 1].reshape(-1), grad_z, alpha=alpha)
+        self.w_in.grad = grad_in.view_as(self.w_in)
+        self.w_out.grad = grad_out
+
+    def _scatter_matrix(self, rows: torch.Tensor, ms: slice, rs: slice) -> torch.Tensor:
+        """Sparse CSR (k·n_in, k·n_rows) with a 1 at (token row, example) of block (ms, rs): its
+        product with ∂L/∂z is the scatter-add of the gather's backward (measured 2-7× faster than
+        ``index_add_`` here). Built once per block while ``rows`` stays the same tensor."""
+        cache = self.__dict__.setdefault("_scatter_cache", {})
+        key = (ms.start, ms.stop, rs.start, rs.stop)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is rows:
+            return hit[1]
+        r = rows[ms, rs]
+        k, nr, t = r.shape
+        local = (r - (ms.start or 0) * self.n_in).reshape(-1)
+        cols = torch.arange(k * nr, device=r.device).repeat_interleave(t)
+        with warnings.catch_warnings():  # "sparse CSR support is in beta": we use only the stable spmm
+            warnings.simplefilter("ignore", UserWarning)
+            a = torch.sparse_coo_tensor(torch.stack([local, cols]), torch.ones(local.numel(), device=r.device),
+                                        (k * self.n_in, k * nr)).coalesce().to_sparse_csr()
+        if hit is not None and hit[0] is not rows:
+            cache.clear()
+        cache[key] = (rows, a)
+        return a
+
+    def _scratch(self, name: str, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """A reusable work buffer: fresh multi-MB tensors every block cost page faults (measured
+        2-3× on elementwise ops here), so the blocks' activations live in kept buffers."""
+        ws = self.__dict__.setdefault("_workspace", {})
+        numel = math.prod(shape)
+        buf = ws.get((name, dtype))
+        if buf is None or buf.numel() < numel or buf.device != self.w_in.device:
+            buf = ws[(name, dtype)] = torch.empty(numel, dtype=dtype, device=self.w_in.device)
+        return buf[:numel].view(shape)
 
     def batchnorm(self, h: torch.Tensor) -> torch.Tensor:
         """BatchNorm1d per member over the batch axis (PyTorch semantics: biased variance to
@@ -126,3 +246,54 @@ def init_member(cfg: TrainConfig, n_in: int, n_out: int) -> tuple[torch.Tensor, 
     w_in = torch.randn(cfg.width, n_in, generator=g) * s
     w_out = torch.randn(n_out, cfg.width, generator=g) * s
     return w_in, w_out
+
+
+def _blocks(m: int, n: int, width: int) -> list[tuple[slice, slice]]:
+    """(members, rows) blocks of about ``BLOCK_ELEMS`` activations: whole members when several fit,
+    else row ranges of one member."""
+    per_member = n * width
+    if per_member <= BLOCK_ELEMS:
+        k = max(1, BLOCK_ELEMS // per_member)
+        k = -(-m // -(-m // k))  # equal blocks: 64 members by 31 → 22, 22, 20 rather than 31, 31, 2
+        return [(slice(i, min(i + k, m)), slice(None)) for i in range(0, m, k)]
+    n_blocks = -(-per_member // BLOCK_ELEMS)
+    step = -(-n // n_blocks)
+    return [(slice(i, i + 1), slice(j, min(j + step, n))) for i in range(m) for j in range(0, n, step)]
+
+
+def _gather_sum(rows: torch.Tensor, w_flat: torch.Tensor) -> torch.Tensor:
+    """x W_in^T for one-hot(a) ⊕ one-hot(b): the sum of two rows, in one ``embedding_bag`` kernel."""
+    k, r, t = rows.shape
+    return F.embedding_bag(rows.reshape(k * r, t), w_flat, mode="sum").view(k, r, -1)
+
+
+def _output_grad(out: torch.Tensor, y: torch.Tensor, loss: str, scale: float) -> torch.Tensor:
+    """∂(mean loss)/∂out without building the one-hot target (MSE: 2(out − e_y)/(nC); CE:
+    (softmax − e_y)/n)."""
+    g = out * scale if loss == "mse" else torch.softmax(out, dim=-1).mul_(scale)
+    g.scatter_add_(2, y.unsqueeze(2), torch.full(y.unsqueeze(2).shape, -scale, device=g.device, dtype=g.dtype))
+    return g
+
+
+def _activation_into(name: str, z: torch.Tensor, out: torch.Tensor) -> None:
+    """act(z) written into ``out`` (possibly bfloat16): no new tensor per block."""
+    if name == "quadratic":
+        torch.mul(z, z, out=out)
+    else:
+        out.copy_(activation(name, z))
+
+
+def _activation_backward(name: str, grad_h: torch.Tensor, z: torch.Tensor,
+                         scratch: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """(t, α) with ∂L/∂z = α·t: α·t = 2z ⊙ ∂L/∂h (quadratic; the 2 goes into the scatter-add's
+    alpha), 1[z > 0] ⊙ ∂L/∂h (relu), (Φ(z) + zφ(z)) ⊙ ∂L/∂h (GELU, aten's kernel). ``grad_h`` is a
+    work buffer and may be overwritten."""
+    if name == "quadratic":
+        if grad_h.dtype == torch.float32:
+            return grad_h.mul_(z), 2.0
+        return torch.mul(grad_h, z, out=scratch), 2.0
+    if name == "relu":
+        return torch.ops.aten.threshold_backward(grad_h.float(), z, 0.0), 1.0
+    if name == "gelu":
+        return torch.ops.aten.gelu_backward(grad_h.float(), z), 1.0
+    raise ValueError(f"unknown activation {name!r}")

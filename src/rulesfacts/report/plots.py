@@ -43,10 +43,19 @@ def plot_run_curves(run: Run, path: Path) -> Path:
     ax_loss.set(xlabel="epoch", ylabel="loss", yscale="log", title="loss per subset")
     ax_acc.legend(fontsize=8)
     ax_loss.legend(fontsize=8)
-    c = run.config
-    fig.suptitle(f"{c.task} p={c.p} op={c.op} α={c.train_frac} ξ={c.corrupt} N={c.width} wd={c.wd}", fontsize=10)
+    fig.suptitle(run_title(run.config), fontsize=10)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def run_title(c) -> str:
+    """A one-line description of a run's config for figure titles."""
+    data = (f"parity n={c.n_bits} k={c.k} n_train={c.n_train}" if c.task == "parity"
+            else f"{c.op} mod {c.p} α={c.train_frac}")
+    model = f"transformer d={c.d_model}" if c.model == "transformer" else f"MLP N={c.width} {c.act}"
+    regs = ", ".join(f"{k}={getattr(c, k):g}" for k in ("wd", "l1", "l2", "dropout") if getattr(c, k))
+    bn = ", BatchNorm" if c.batchnorm else ""
+    return f"{data} ξ={c.corrupt} · {model} · {regs or 'no regularization'}{bn}"
 
 
 def save_figure(fig: plt.Figure, path: Path, dpi: int = 120) -> Path:

@@ -8,9 +8,12 @@ full batch, training fraction α = 0.5 and corruption ξ = 0.35.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+import numpy as np
 
 from rulesfacts.errors import ConfigError
 
@@ -118,7 +121,8 @@ class TrainConfig:
 
 def ensemble_key(cfg: TrainConfig) -> tuple:
     """Configs with equal keys can be trained together as one batched ensemble."""
-    return tuple((f.name, _freeze(getattr(cfg, f.name))) for f in fields(cfg) if f.name not in MEMBER_FIELDS | {"extra"})
+    return tuple((f.name, _freeze(getattr(cfg, f.name))) for f in fields(cfg)
+                 if f.name not in MEMBER_FIELDS | {"extra"})
 
 
 def _freeze(v: Any) -> Any:
@@ -143,7 +147,12 @@ def n_train(cfg: TrainConfig) -> int:
 
 
 def validate(cfg: TrainConfig) -> None:
-    """Check every field against its allowed range; raise ``ConfigError`` on the first bad one."""
+    """Check every field against its allowed range; raise ``ConfigError`` on the first bad one.
+
+    This is the one place a value is checked, whatever it came from (CLI flag, sweep TOML, Python):
+    the message names the field, the value and, in words, what is allowed.
+    """
+    _normalise_numpy(cfg)
     _choice(cfg, "task", TASKS)
     _choice(cfg, "op", OPS)
     _choice(cfg, "act", ACTS)
@@ -153,22 +162,16 @@ def validate(cfg: TrainConfig) -> None:
     _choice(cfg, "device", DEVICES)
     _choice(cfg, "dtype", DTYPES)
     _choice(cfg, "dropout_position", DROPOUT_POSITIONS)
-    for name in ("p", "width", "epochs", "log_every", "n_bits", "k", "n_train", "n_test", "d_model", "n_heads",
-                 "seed", "n_snapshots", "batch_size"):
-        if not isinstance(getattr(cfg, name), int) or isinstance(getattr(cfg, name), bool):
-            raise ConfigError(name, getattr(cfg, name), "an integer")
-    if cfg.data_seed is not None and (not isinstance(cfg.data_seed, int) or cfg.data_seed < 0):
-        raise ConfigError("data_seed", cfg.data_seed, "a non-negative integer or None")
+    if cfg.data_seed is not None and (not _is_int(cfg.data_seed) or not 0 <= cfg.data_seed <= MAX_SEED):
+        raise ConfigError("data_seed", cfg.data_seed, f"an integer from 0 to {MAX_SEED}, or None (use seed)")
     _int_range(cfg, "p", 2, 1000)
-    if cfg.op == "div" and not _is_prime(cfg.p):
+    if cfg.op == "div" and (cfg.p < 3 or not _is_prime(cfg.p)):
         raise ConfigError("p", cfg.p, "a prime ≥ 3 for op=div (division needs a field)")
-    if cfg.op == "div" and cfg.p < 3:
-        raise ConfigError("p", cfg.p, "a prime ≥ 3 for op=div")
     _int_range(cfg, "width", 1, 100_000)
     _int_range(cfg, "epochs", 1, 10_000_000)
     _int_range(cfg, "log_every", 1, 10_000_000)
     _int_range(cfg, "n_snapshots", 0, 10_000)
-    _int_range(cfg, "seed", 0, 2**63 - 1)
+    _int_range(cfg, "seed", 0, MAX_SEED)
     _int_range(cfg, "batch_size", 0, 10_000_000)
     _int_range(cfg, "n_bits", 1, 1000)
     _int_range(cfg, "k", 1, cfg.n_bits)
@@ -191,8 +194,8 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.init_scale is not None:
         _float(cfg, "init_scale", lo=0.0, lo_open=True)
     if not (isinstance(cfg.betas, tuple) and len(cfg.betas) == 2
-            and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in cfg.betas)):
-        raise ConfigError("betas", cfg.betas, "two numbers in [0, 1)")
+            and all(_is_number(b) and 0 <= b < 1 for b in cfg.betas)):
+        raise ConfigError("betas", cfg.betas, "two numbers, each ≥ 0 and < 1")
     for name in ("bias", "batchnorm", "lr_batch_scaling"):
         if not isinstance(getattr(cfg, name), bool):
             raise ConfigError(name, getattr(cfg, name), "true or false")
@@ -201,37 +204,59 @@ def validate(cfg: TrainConfig) -> None:
         if ntr < 1 or ntr >= total:
             raise ConfigError("train_frac", cfg.train_frac,
                               f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} pairs")
-        if cfg.corrupt_mode == "wrong" and cfg.corrupt > 0 and cfg.p < 2:
-            raise ConfigError("p", cfg.p, "≥ 2 so that a wrong label exists")
     if cfg.batch_size > n_train(cfg):
         raise ConfigError("batch_size", cfg.batch_size, f"0 (full batch) or ≤ the {n_train(cfg)} training examples")
     if cfg.batchnorm and cfg.batch_size == 1:
         raise ConfigError("batch_size", cfg.batch_size, "≥ 2 with batchnorm (statistics need two examples)")
+    if cfg.model == "transformer" and (cfg.dropout > 0 or cfg.batchnorm):
+        raise ConfigError("dropout" if cfg.dropout > 0 else "batchnorm", cfg.dropout or cfg.batchnorm,
+                          "0 / false for model=transformer (dropout and BatchNorm are MLP features)")
     if not isinstance(cfg.extra, dict):
         raise ConfigError("extra", cfg.extra, "a table of free-form annotations")
+    try:  # written to config.json and checkpoint.pt, so it must be plain data
+        json.dumps(cfg.extra, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ConfigError("extra", cfg.extra, "plain data (text, numbers, lists, tables)") from None
+
+
+MAX_SEED = 2**63 - 1  # torch seeds the dropout stream with seed + RNG_OFFSET, which must fit 64 bits
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _normalise_numpy(cfg: TrainConfig) -> None:
+    """Turn NumPy scalars (e.g. a config built from a pandas row) into plain Python numbers, so they
+    compare, hash and serialise like the ints and floats a user would type."""
+    for f in fields(cfg):
+        v = getattr(cfg, f.name)
+        if isinstance(v, np.generic) and isinstance(v, (np.integer, np.floating, np.bool_)):
+            object.__setattr__(cfg, f.name, v.item())
 
 
 def _choice(cfg: TrainConfig, name: str, allowed: tuple[str, ...]) -> None:
-    if getattr(cfg, name) not in allowed:
+    if not isinstance(getattr(cfg, name), str) or getattr(cfg, name) not in allowed:
         raise ConfigError(name, getattr(cfg, name), f"one of {', '.join(allowed)}")
 
 
 def _int_range(cfg: TrainConfig, name: str, lo: int, hi: int | None = None) -> None:
     v = getattr(cfg, name)
-    if v < lo or (hi is not None and v > hi):
-        raise ConfigError(name, v, f"an integer in [{lo}, {hi}]" if hi is not None else f"an integer ≥ {lo}")
+    allowed = f"an integer from {lo} to {hi}" if hi is not None else f"an integer ≥ {lo}"
+    if not _is_int(v) or v < lo or (hi is not None and v > hi):
+        raise ConfigError(name, v, allowed)
 
 
 def _float(cfg: TrainConfig, name: str, lo: float | None = None, hi: float | None = None,
            lo_open: bool = False, hi_open: bool = False) -> None:
     v = getattr(cfg, name)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ConfigError(name, v, "a finite number")
-    bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
-    bad_hi = hi is not None and (v >= hi if hi_open else v > hi)
-    if bad_lo or bad_hi:
-        left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
-        lo_s = "-inf" if lo is None else f"{lo:g}"
-        hi_s = "inf" if hi is None else f"{hi:g}"
-        raise ConfigError(name, v, f"a number in {left}{lo_s}, {hi_s}{right}")
+    bad_lo = lo is not None and _is_number(v) and (v <= lo if lo_open else v < lo)
+    bad_hi = hi is not None and _is_number(v) and (v >= hi if hi_open else v > hi)
+    if not _is_number(v) or not math.isfinite(v) or bad_lo or bad_hi:
+        parts = ([f"{'>' if lo_open else '≥'} {lo:g}"] if lo is not None else []) + \
+                ([f"{'<' if hi_open else '≤'} {hi:g}"] if hi is not None else [])
+        raise ConfigError(name, v, "a number " + " and ".join(parts) if parts else "a finite number")

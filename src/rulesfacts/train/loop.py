@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from rulesfacts.errors import ConfigError, DataFileError
-from rulesfacts.io import ensure_writable_dir
+from rulesfacts.io import ensure_writable_dir, read_json
 from rulesfacts.models import build_model
 from rulesfacts.runtime import resolve_device
 from rulesfacts.tasks import make_split
@@ -120,8 +120,11 @@ class _Trainer:
         otherwise (or with nothing to resume) clear what an earlier run left there first."""
         restored = False
         if self.dirs is not None:
+            if resume and (done := self._completed()) is not None:
+                return done  # nothing left to do: rerunning a finished run is free
             restored = resume and self._restore()
             for d, c in zip(self.dirs, self.cfgs, strict=True):
+                rundir.remove_temp_files(d)
                 if not restored:
                     rundir.clear_run_files(d)
                 rundir.write_config(d, c)
@@ -140,7 +143,8 @@ class _Trainer:
                         break
                 if interrupted():
                     self._interrupt()
-                if self.dirs is not None and time.perf_counter() - self.last_save > CHECKPOINT_SECONDS:
+                if self.dirs is not None and epoch < self.cfg.epochs \
+                        and time.perf_counter() - self.last_save > CHECKPOINT_SECONDS:
                     self._save_state("running")  # bound the work a SIGKILL can lose
         self._tick()
         return self._finish()
@@ -184,7 +188,8 @@ class _Trainer:
             logits = cached[1] if full_batch and cached is not None and cached[0] == self.opt.t else None
             self._logits_cache = None
             rows = self._train_rows() if full_batch else self.model.token_rows(x)
-            self.model.manual_grads(rows, y, self.cfg.loss, logits=logits, bf16=self.cfg.dtype == "bfloat16")
+            self.model.manual_grads(rows, y, self.cfg.loss, logits=logits, bf16=self.cfg.dtype == "bfloat16",
+                                    static_rows=full_batch)
             if self.use_penalty:
                 penalty_grads(self.opt.params, self.l1, self.l2)
             self.opt.step()
@@ -305,6 +310,27 @@ class _Trainer:
         self.epoch = states[0]["epoch"]
         self.seconds_before = states[0]["seconds"]
         return True
+
+    def _completed(self) -> list[RunResult] | None:
+        """The folders' results when every one holds a completed run of its config (no checkpoint
+        left, weights written), else None."""
+        assert self.dirs is not None
+        results = []
+        for d, cfg in zip(self.dirs, self.cfgs, strict=True):
+            summary_path = d / rundir.SUMMARY
+            if (d / rundir.CHECKPOINT).exists() or not (d / rundir.WEIGHTS).is_file() or not summary_path.is_file():
+                return None
+            summary = read_json(summary_path)
+            if not isinstance(summary, dict) or summary.get("status") not in ("completed", "diverged"):
+                return None
+            if diff := _config_diff(rundir.read_config(d).to_dict(), cfg.to_dict()):
+                raise DataFileError(d / rundir.CONFIG, f"the finished run has {diff[0]}={diff[1]!r}, this one "
+                                    f"{diff[0]}={diff[2]!r}; drop --resume to start over")
+            metrics = rundir.read_metrics(d)
+            rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+                    for r in metrics.astype(object).to_dict("records")]
+            results.append(RunResult(cfg, summary, rows, rundir.load_npz(d / rundir.WEIGHTS), d))
+        return results
 
     def _summary(self, i: int, status: str) -> dict[str, Any]:
         cfg, rows = self.cfgs[i], self.rows[i]

@@ -32,3 +32,17 @@ def penalty(params: list[torch.Tensor], l1: torch.Tensor, l2: torch.Tensor) -> t
         if bool((l2 > 0).any()):
             total = total + 0.5 * l2 * flat.pow(2).sum(1)
     return total
+
+
+@torch.no_grad()
+def penalty_grads(params: list[torch.Tensor], l1: torch.Tensor, l2: torch.Tensor) -> None:
+    """Add the gradient of ``penalty`` to each ``p.grad`` in place: l1·sign(w) + l2·w per member
+    (sign(0) = 0, autograd's subgradient of |w|), for the hand-written backward."""
+    for p in params:
+        if p.grad is None:
+            continue
+        shape = (-1,) + (1,) * (p.dim() - 1)
+        if bool((l1 > 0).any()):
+            p.grad.add_(torch.sign(p) * l1.view(shape))
+        if bool((l2 > 0).any()):
+            p.grad.add_(p * l2.view(shape))

@@ -1,6 +1,11 @@
-"""AdamW over stacked ensemble parameters: one update for all M members, each with its own
-learning rate and decoupled weight decay (Loshchilov & Hutter 2019; the update rule of
-``torch.optim.AdamW``, with lr and wd as per-member tensors instead of scalars)."""
+"""AdamW over stacked ensemble parameters: M members, each with its own learning rate and
+decoupled weight decay (Loshchilov & Hutter 2019; the update rule of ``torch.optim.AdamW``).
+
+The update runs in torch's fused AdamW kernel (``torch._fused_adamw_``, one pass over each
+parameter, no temporaries), called once per distinct (lr, wd) pair on that group's member slices;
+an ensemble with one (lr, wd) is a single call on the whole stacked tensors. Where the kernel is
+missing, the same update runs as a few in-place tensor ops with per-member lr and wd.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,19 @@ import math
 
 import torch
 
+_FUSED = hasattr(torch, "_fused_adamw_")
+
 
 class EnsembleAdamW:
     def __init__(self, params: list[torch.nn.Parameter], lr: torch.Tensor, wd: torch.Tensor,
-                 betas: tuple[float, float], eps: float):
+                 betas: tuple[float, float], eps: float, fused: bool | None = None):
         self.params = [p for p in params if p.requires_grad]
         self.lr, self.wd, self.betas, self.eps = lr, wd, betas, eps
         self.t = 0
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
+        self.fused = _FUSED if fused is None else fused and _FUSED
+        self.groups = _groups(lr.tolist(), wd.tolist())
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -25,16 +34,41 @@ class EnsembleAdamW:
     @torch.no_grad()
     def step(self) -> None:
         self.t += 1
+        if self.fused:
+            self._fused_step()
+        else:
+            self._tensor_step()
+
+    def _fused_step(self) -> None:
+        b1, b2 = self.betas
+        triples = zip(self.params, self.exp_avg, self.exp_avg_sq, strict=True)
+        with_grad = [(p, m, v) for p, m, v in triples if p.grad is not None]
+        m_all = self.params[0].shape[0] if self.params else 0
+        for (lr, wd), members in self.groups.items():
+            if len(members) == m_all:
+                parts = [(p, p.grad, m, v) for p, m, v in with_grad]
+            else:
+                parts = [(p[i], p.grad[i], m[i], v[i]) for p, m, v in with_grad for i in members]
+            if not parts:
+                continue
+            ps, gs, ms, vs = (list(t) for t in zip(*parts, strict=True))
+            step = torch.tensor(float(self.t), device=ps[0].device)
+            torch._fused_adamw_(ps, gs, ms, vs, [], [step] * len(ps), lr=lr, beta1=b1, beta2=b2,
+                                weight_decay=wd, eps=self.eps, amsgrad=False, maximize=False)
+
+    def _tensor_step(self) -> None:
         b1, b2 = self.betas
         bc1, bc2_sqrt = 1 - b1**self.t, math.sqrt(1 - b2**self.t)
-        for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
+        for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq, strict=True):
+            if p.grad is None:
+                continue
             shape = (-1,) + (1,) * (p.dim() - 1)
             lr = self.lr.view(shape)
             p.mul_(1 - lr * self.wd.view(shape))
             m.lerp_(p.grad, 1 - b1)
             v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            denom = (v.sqrt() / bc2_sqrt).add_(self.eps)
-            p.sub_(m / denom * (lr / bc1))
+            denom = v.sqrt().div_(bc2_sqrt).add_(self.eps)
+            p.sub_(denom.reciprocal_().mul_(m).mul_(lr / bc1))
 
     def member_state(self, i: int) -> dict:
         return {"t": self.t, "exp_avg": [m[i].clone() for m in self.exp_avg],
@@ -42,7 +76,15 @@ class EnsembleAdamW:
 
     def load_member_state(self, i: int, state: dict) -> None:
         self.t = state["t"]
-        for m, s in zip(self.exp_avg, state["exp_avg"]):
+        for m, s in zip(self.exp_avg, state["exp_avg"], strict=True):
             m[i].copy_(s)
-        for v, s in zip(self.exp_avg_sq, state["exp_avg_sq"]):
+        for v, s in zip(self.exp_avg_sq, state["exp_avg_sq"], strict=True):
             v[i].copy_(s)
+
+
+def _groups(lrs: list[float], wds: list[float]) -> dict[tuple[float, float], list[int]]:
+    """Member indices by (lr, wd): one fused call per group."""
+    out: dict[tuple[float, float], list[int]] = {}
+    for i, key in enumerate(zip(lrs, wds, strict=True)):
+        out.setdefault(key, []).append(i)
+    return out

@@ -25,9 +25,10 @@ import pandas as pd
 import torch
 
 from rulesfacts import __version__
-from rulesfacts.errors import DataFileError
+from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_json, save_with, write_json, write_text
 from rulesfacts.train.config import TrainConfig
+from rulesfacts.train.metrics import METRIC_NAMES
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
     "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")
@@ -64,29 +65,51 @@ def read_config(run_dir: Path) -> TrainConfig:
     data = read_json(Path(run_dir) / CONFIG)
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
         raise DataFileError(Path(run_dir) / CONFIG, "not a rulesfacts run config (no 'config' table)")
-    return TrainConfig.from_dict(data["config"])
+    try:
+        return TrainConfig.from_dict(data["config"])
+    except ConfigError as e:
+        raise DataFileError(Path(run_dir) / CONFIG, f"invalid run config: {e}") from None
+    except TypeError as e:  # e.g. a field given a table where a value belongs
+        raise DataFileError(Path(run_dir) / CONFIG, f"invalid run config ({e})") from None
 
 
 def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+    """One row per logged epoch; a run that diverged before its first log still gets the header,
+    so every run folder has a readable (possibly empty) metrics table."""
+    fieldnames = list(rows[0]) if rows else ["epoch", *METRIC_NAMES, "norm_in", "norm_out"]
     buf = _io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
     write_text(Path(run_dir) / METRICS, buf.getvalue())
 
 
 def read_metrics(run_dir: Path) -> pd.DataFrame:
+    """The run's metrics table, refusing a damaged file rather than plotting a made-up curve: a
+    file cut mid-row still parses in pandas (the missing cells become NaN), so rows are checked."""
     path = Path(run_dir) / METRICS
     if not path.is_file():
         raise DataFileError(path, "file not found (expected the run's metrics CSV)")
     try:
-        df = pd.read_csv(path)
+        text = path.read_text()
+        df = pd.read_csv(_io.StringIO(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise DataFileError(path, f"not a valid metrics CSV ({e.__class__.__name__})") from None
     if "epoch" not in df.columns:
         raise DataFileError(path, "not a valid metrics CSV (no 'epoch' column)")
+    lines = text.splitlines()
+    if not text.endswith("\n") or any(line.count(",") != lines[0].count(",") for line in lines):
+        raise DataFileError(path, "truncated metrics CSV (a row is cut short)")
+    if df.empty:  # header only: a run that diverged at once
+        return df.astype({"epoch": "int64", **{c: "float64" for c in df.columns if c in NUMERIC_COLUMNS}})
+    if not pd.api.types.is_integer_dtype(df["epoch"]) or not df["epoch"].is_monotonic_increasing:
+        raise DataFileError(path, "not a valid metrics CSV (epochs missing, not integers or out of order)")
+    bad = [c for c in df.columns if c in NUMERIC_COLUMNS and not pd.api.types.is_numeric_dtype(df[c])]
+    if bad:
+        raise DataFileError(path, f"not a valid metrics CSV (column {bad[0]!r} is not numeric)")
+    holes = [c for c in ALWAYS_PRESENT if c in df.columns and df[c].isna().any()]
+    if holes:  # these exist at every logged epoch (diverged epochs are never logged)
+        raise DataFileError(path, f"not a valid metrics CSV (column {holes[0]!r} has empty cells)")
     return df
 
 
@@ -118,9 +141,38 @@ def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a damaged file
         raise DataFileError(path, f"corrupt checkpoint ({e.__class__.__name__}); delete it to start over") from None
+    missing = sorted(CHECKPOINT_KEYS - set(state)) if isinstance(state, dict) else ["(not a table)"]
+    if missing:
+        raise DataFileError(path, f"not a rulesfacts checkpoint (missing {missing[0]}); delete it to start over")
+    return state
+
+
+NUMERIC_COLUMNS = frozenset(METRIC_NAMES) | {"norm_in", "norm_out"}
+ALWAYS_PRESENT = ("train_loss", "train_acc", "test_loss", "test_acc")
+CHECKPOINT_KEYS = frozenset({"epoch", "params", "opt", "rng", "rows", "seconds", "config"})
+# What a previous run in the same folder may have left; removed before a fresh start so a folder
+# never mixes a new config.json with an old run's weights, metrics or "completed" summary.
+RUN_FILES = (SUMMARY, CHECKPOINT, WEIGHTS, METRICS, "curves.png")
+
+
+def remove_temp_files(run_dir: Path) -> None:
+    """Delete the hidden ``.name.XXXX.tmp`` files a SIGKILL during an atomic write leaves behind
+    (readers never look at them; this only tidies the folder)."""
+    run_dir = Path(run_dir)
+    for tmp in [*run_dir.glob(".*.tmp"), *(run_dir / SNAPSHOTS).glob(".*.tmp")]:
+        tmp.unlink(missing_ok=True)
+
+
+def clear_run_files(run_dir: Path) -> None:
+    """Remove an earlier run's outputs (summary first: a folder without one reads as 'running')."""
+    run_dir = Path(run_dir)
+    for name in RUN_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    for snap in (run_dir / SNAPSHOTS).glob("epoch_*.npz"):
+        snap.unlink(missing_ok=True)
 
 
 def load_run(run_dir: Path) -> Run:

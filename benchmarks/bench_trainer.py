@@ -1,0 +1,97 @@
+"""Trainer throughput against the straightforward way, in one process.
+
+Model-epochs/s and useful GFLOP/s (definition: ``rulesfacts.cli.bench`` module docstring) of the
+ensemble trainer for ensembles of 1, 4, 16, 64 at the reference size (p=97, N=500, α=0.5, full
+batch) and the small size (p=23, N=64), fp32 and bf16, beside the baseline (one ``nn.Linear``
+one-hot model + ``torch.optim.AdamW`` per run, in a Python loop, as the paper's code). Variants
+are interleaved round by round and ratios are medians of same-round ratios. Also: the thread
+count, the activation block size, peak memory (child processes) and the 17×17×4 diagram estimate.
+
+    python benchmarks/bench_trainer.py [--threads 1] [--rounds 3]   # → results/trainer.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+import torch
+
+from rulesfacts.cli.bench import (
+    BenchConfig,
+    TrainerClock,
+    diagram_estimate,
+    machine_info,
+    peak_memory_mb,
+    reference_configs,
+    thread_table,
+    trainer_table,
+)
+from rulesfacts.io import write_json
+from rulesfacts.models import mlp
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def block_table(rounds: int, epochs: int = 3) -> list[dict]:
+    """Seconds per model-epoch of the hand-written path for activation blocks of 2^17..2^23 floats."""
+    out = []
+    for p, width, m in ((97, 500, 1), (23, 64, 64)):
+        clock = TrainerClock(reference_configs(p, width, m, 0.5, 10))
+        times: dict[int, list[float]] = {}
+        default = mlp.BLOCK_ELEMS
+        try:
+            for _ in range(rounds):
+                for b in (17, 19, 21, 23):
+                    mlp.BLOCK_ELEMS = 2**b
+                    times.setdefault(b, []).append(clock.seconds_per_model_epoch(epochs))
+        finally:
+            mlp.BLOCK_ELEMS = default
+        out += [{"p": p, "width": width, "members": m, "block_log2": b, "seconds_per_model_epoch": statistics.median(v)}
+                for b, v in times.items()]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: robust on a shared machine)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--memory-only", action="store_true", help="re-measure peak memory into results/trainer.json")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.memory_only:
+        out = json.loads((RESULTS / "trainer.json").read_text())
+        for r in out["trainer"]:
+            if r["variant"] == "baseline" or r["variant"].startswith("fp32 M="):
+                kind = "baseline" if r["variant"] == "baseline" else "ours"
+                r["peak_mb"] = peak_memory_mb(kind, r["p"], r["width"], r["members"], 0.5)
+                print(r["p"], r["variant"], r["peak_mb"], "MB", flush=True)
+        write_json(RESULTS / "trainer.json", out)
+        return
+    say = lambda s: print(s, flush=True)  # noqa: E731
+    cfg = BenchConfig(epochs=args.epochs, repeats=args.rounds, threads=args.threads)
+    rows = trainer_table(cfg, say)
+    peak = {f"p={r['p']} {r['variant']}": r["gflops"] for r in rows if "gflops" in r}
+    rows = [r for r in rows if "gflops" not in r]
+    say("threads")
+    threads = thread_table(repeats=args.rounds)
+    torch.set_num_threads(args.threads)
+    say("block sizes")
+    blocks = block_table(args.rounds)
+    out = {"machine": machine_info(), "threads": args.threads, "matmul_peak_gflops": peak, "trainer": rows,
+           "thread_table": threads, "block_table": blocks, "diagram_estimate": diagram_estimate(rows),
+           "command": f"python benchmarks/bench_trainer.py --threads {args.threads} --rounds {args.rounds} "
+                      f"--epochs {args.epochs}"}
+    write_json(RESULTS / "trainer.json", out)
+    for r in rows:
+        say(f"p={r['p']:>3} {r['variant']:<18} {r['model_epochs_per_s']:9.2f} model-epochs/s "
+            f"{r['gflops_useful']:7.2f} GFLOP/s ({r['fraction_of_fp32_peak']:.0%} of peak) "
+            f"x{r['speedup_vs_baseline']:.2f} vs baseline, peak {r.get('peak_mb')} MB")
+    say(str(out["diagram_estimate"]))
+
+
+if __name__ == "__main__":
+    main()

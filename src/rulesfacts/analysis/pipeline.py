@@ -1,0 +1,158 @@
+"""``analyze_run``: every analysis of one run folder, written to RUN_DIR/analysis/.
+
+The analysis depends on the architecture, so it is dispatched on ``cfg.model`` through
+``ANALYZERS``. The MLP analysis (Fourier view, IPR classes, pruning, dynamics) is here; the
+transformer's (Fourier analysis of the embedding) registers itself with
+``ANALYZERS["transformer"] = fn``, where ``fn(run, out_dir, options, advance) -> summary dict``
+computes first, then creates ``out_dir`` and writes its files (``advance(n)`` moves the
+progress bar; it may be None).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rulesfacts.analysis.analytic import compare_to_analytic
+from rulesfacts.analysis.dynamics import run_dynamics
+from rulesfacts.analysis.ipr import check_r
+from rulesfacts.analysis.neurons import GENERALIZING, MEMORIZING, class_counts, neuron_table
+from rulesfacts.analysis.parity import analyze_parity
+from rulesfacts.analysis.prune import ORDERS, prune_curve, prune_steps, pruning_summary
+from rulesfacts.analysis.transformer import analyze_transformer
+from rulesfacts.errors import ConfigError
+from rulesfacts.io import ensure_writable_dir, write_json, write_text
+from rulesfacts.train.rundir import Run, load_run
+
+ANALYSIS_DIR = "analysis"
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """What to compute: IPR power r, points per pruning curve, pruning orders, snapshots."""
+
+    r: float = 2
+    steps: int | None = None
+    orders: tuple[str, ...] = ("low", "high")
+    dynamics: bool = True
+
+    def __post_init__(self) -> None:
+        check_r(self.r)
+        prune_steps(1, self.steps)  # validates steps
+        if not self.orders or any(o not in ORDERS for o in self.orders):
+            raise ConfigError("orders", self.orders, f"one or more of {', '.join(ORDERS)}")
+
+
+Analyzer = Callable[[Run, Path, AnalyzeOptions, Callable[[int], None] | None], dict[str, Any]]
+
+
+def analyze_run(run_dir: Path | str, options: AnalyzeOptions | None = None, progress: bool = False) -> dict[str, Any]:
+    """Analyse a finished run folder; returns the summary (also written to analysis/summary.json)."""
+    options = options or AnalyzeOptions()
+    run = load_run(Path(run_dir))
+    # sparse parity has no Fourier structure: its analysis is per task, not per model
+    analyzer = ANALYZERS.get("parity" if run.config.task == "parity" else run.config.model)
+    if analyzer is None:
+        raise ConfigError("model", run.config.model,
+                          f"one of {', '.join(sorted(ANALYZERS))} (no analysis registered for this model yet)")
+    ensure_writable_dir(run.path)  # fail before the work, without creating anything yet
+    out_dir = run.path / ANALYSIS_DIR
+    start = time.perf_counter()
+    with _progress(progress, _work(run, options)) as advance:
+        summary = analyzer(run, out_dir, options, advance)
+    summary["seconds"] = round(time.perf_counter() - start, 2)
+    write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def analyze_mlp(run: Run, out_dir: Path, options: AnalyzeOptions,
+                advance: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Neuron table, pruning curves and snapshot dynamics of a two-layer MLP on modular data.
+    Everything is computed before ``out_dir`` is created and the first file written."""
+    from rulesfacts.analysis.plots import plot_dynamics, plot_neurons, plot_pruning
+
+    cfg = run.config
+    if cfg.task != "modular":
+        raise ConfigError("task", cfg.task, "modular (the Fourier analysis reads inputs a, b and outputs mod p)")
+    weights = run.weights()
+    table = neuron_table(weights, cfg.p, options.r)
+    counts = class_counts(table)
+    curves = pd.concat([prune_curve(cfg, weights, o, options.steps, table=table, progress=advance)
+                        for o in options.orders], ignore_index=True)
+    dyn = run_dynamics(run, options.r, table.attrs["ipr_threshold"], progress=advance) if options.dynamics else None
+    compare = compare_to_analytic(table)
+    title = (f"p={cfg.p} N={cfg.width} α={cfg.train_frac} ξ={cfg.corrupt} wd={cfg.wd} "
+             f"epochs={run.summary.get('epochs')}")
+
+    ensure_writable_dir(out_dir)
+    files = {"neurons.csv": table, "pruning.csv": curves}
+    if dyn is not None:
+        files["dynamics.csv"] = dyn.table
+    for name, df in files.items():
+        write_text(out_dir / name, df.to_csv(index=False, float_format="%.6g"))
+    plot_neurons(table, cfg.p, out_dir / "neurons.png", title)
+    plot_pruning(curves, counts[f"n_{MEMORIZING}"], out_dir / "pruning.png", title)
+    pngs = ["neurons.png", "pruning.png"]
+    if dyn is not None and len(dyn.table):
+        plot_dynamics(dyn, out_dir / "dynamics.png", title)
+        pngs.append("dynamics.png")
+
+    gen = compare[compare["label"] == GENERALIZING]
+    freqs = table.loc[table["label"] == GENERALIZING, "freq_a"].value_counts()
+    return {
+        "model": cfg.model,
+        "run_dir": str(run.path),
+        "out_dir": str(out_dir),
+        "r": options.r,
+        "n_neurons": len(table),
+        **counts,
+        "ipr_threshold": table.attrs["ipr_threshold"],
+        "ipr_median_generalizing": _median(table, GENERALIZING),
+        "ipr_median_memorizing": _median(table, MEMORIZING),
+        "frequencies": [int(f) for f in sorted(freqs.index)],
+        "same_freq_generalizing": float(gen["same_freq"].iloc[0]) if len(gen) else None,
+        "median_abs_phase_residual_generalizing": gen["median_abs_phase_residual"].iloc[0] if len(gen) else None,
+        **pruning_summary(curves, counts[f"n_{MEMORIZING}"]),
+        "n_snapshots": 0 if dyn is None else len(dyn.table),
+        "files": sorted(files) + pngs + ["summary.json"],
+    }
+
+
+def _median(table: pd.DataFrame, label: str) -> float | None:
+    v = table.loc[table["label"] == label, "ipr"]
+    return float(np.median(v)) if len(v) else None
+
+
+ANALYZERS: dict[str, Analyzer] = {"mlp": analyze_mlp, "transformer": analyze_transformer, "parity": analyze_parity}
+
+
+def _work(run: Run, options: AnalyzeOptions) -> int:
+    """Units of progress: points of every pruning curve plus snapshots (the +1 is the mark at
+    the number of memorizing neurons, an estimate: it may coincide with a grid point)."""
+    snaps = len(run.snapshot_epochs()) if options.dynamics else 0
+    if run.config.model != "mlp" or run.config.task != "modular":
+        return max(snaps, 1)
+    points = len(prune_steps(run.config.width, options.steps)) + 1
+    return len(options.orders) * points + snaps
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Callable[[int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from rulesfacts.runtime import stderr_console
+
+    with Progress(TextColumn("[bold]analyze[/]"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=stderr_console(), transient=True) as prog:
+        task = prog.add_task("analyze", total=total)
+        yield lambda n: prog.advance(task, n)

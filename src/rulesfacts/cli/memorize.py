@@ -1,0 +1,138 @@
+"""``rulesfacts memorize``: constructed memorization networks (Yu et al. 2024) vs earlier ones vs training.
+
+One pair and one method prints train/test accuracy, parameters, depth and seconds; ``--all-pairs``,
+``--size-curve`` and ``--width-curve`` write a table (markdown + CSV) and a figure under ``--out``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rulesfacts.cli.common import JSON_OPTION, emit, say
+from rulesfacts.errors import ConfigError
+
+
+def _ints(text: str | None, field: str) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise ConfigError(field, text, "comma-separated integers, e.g. 10,30,100") from None
+    if not values:
+        raise ConfigError(field, text, "at least one integer")
+    return values
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str, enabled: bool) -> Iterator:
+    """A rich progress bar on stderr; yields a callable that advances it by one."""
+    if not enabled:
+        yield lambda *_: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rulesfacts.runtime import stderr_console
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr_console(), transient=True) as prog:
+        task = prog.add_task(label, total=total)
+        yield lambda *_: prog.advance(task)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("memorize")
+    def memorize_cmd(
+        dataset: str = typer.Option("digits", help="digits | mnist1d | mnist | fashion | cifar10"),
+        pair: tuple[int, int] = typer.Option((None, None), help="The two classes A B (A is +1)."),
+        method: str = typer.Option("m1", help="m1 (Yu et al. Thm 7.3) | m2 (Park et al.) | m3 (Vardi et al.) | mlp"),
+        data_dir: Path = typer.Option(None, "--data-dir", help="Folder with MNIST/Fashion IDX or npz, or CIFAR-10 "
+                                      "python batches (never downloaded)."),
+        n_train: int = typer.Option(None, help="Training images per class (default: all; the paper uses 500)."),
+        n_test: int = typer.Option(None, help="Test images per class (default: all)."),
+        normalize: str = typer.Option("unit", help="unit ([0,1] pixels, paper) | standard | l2 | none"),
+        seed: int = typer.Option(0, help="Seed of the subsample, projections and MLP init."),
+        all_pairs: bool = typer.Option(False, "--all-pairs", help="Every class pair × every method (or --methods)."),
+        methods: str = typer.Option("m1,m2,m3,mlp", help="Methods for --all-pairs / --size-curve."),
+        size_curve: str = typer.Option(None, "--size-curve", help="Test accuracy vs images per class, e.g. "
+                                       "10,30,100 (uses --pair)."),
+        width_curve: str = typer.Option(None, "--width-curve", help="M1 behind width-k layers, e.g. 1,4,16,64 "
+                                        "(uses --pair)."),
+        seeds: int = typer.Option(1, help="Seeds averaged in --size-curve / --width-curve."),
+        out: Path = typer.Option(Path("runs/memorize"), "--out", "-o", help="Folder for tables and figures."),
+        threads: int = typer.Option(1, help="Torch threads (1 is fastest for these many small operations)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Build memorization networks and measure how they generalize (Yu et al. 2024)."""
+        from rulesfacts.memorize import experiments as ex
+        from rulesfacts.tasks.images import check_pair_options, load_dataset
+
+        method_list = [m for m in methods.replace(" ", "").split(",") if m]
+        ex.check_methods(method_list + [method])
+        check_pair_options(n_train, n_test, normalize)
+        sizes, widths = _ints(size_curve, "size_curve"), _ints(width_curve, "width_curve")
+        modes = sum([all_pairs, sizes is not None, widths is not None])
+        if modes > 1:
+            raise ConfigError("mode", "several", "one of --all-pairs, --size-curve, --width-curve at a time")
+        has_pair = pair[0] is not None and pair[1] is not None
+        if modes == 0 or sizes is not None or widths is not None:
+            if not has_pair:
+                raise ConfigError("pair", None, "two class labels, e.g. --pair 1 7")
+        if threads < 1:
+            raise ConfigError("threads", threads, "a positive number of threads")
+        data = load_dataset(dataset, data_dir, seed=seed)  # bad files fail here, before any folder is made
+        if modes:
+            from rulesfacts.io import ensure_writable_dir
+
+            ensure_writable_dir(out)
+        progress = not quiet
+        import torch
+
+        torch.set_num_threads(threads)
+        summary: dict[str, Any]
+        if all_pairs:
+            pairs = ex.all_pairs(data)
+            with _progress(len(pairs), f"{dataset}: class pairs", progress) as step:
+                df = ex.pair_table(data, method_list, pairs, n_train, n_test, normalize, seed, on_pair=step)
+            summary = _write(df, out, f"memorize-pairs-{dataset}", ex.plot_heatmap, ex.table_markdown(df))
+            summary |= {f"{m}_{k}": float(df[df.method == m][k].mean()) for m in method_list
+                        for k in ("train_acc", "test_acc", "seconds")}
+            summary["n_pairs"] = len(pairs)
+        elif sizes is not None:
+            with _progress(len(sizes) * seeds, f"{dataset} {pair[0]}-{pair[1]}: sizes", progress) as step:
+                df = ex.size_curve(data, pair, sizes, method_list, normalize, range(seed, seed + seeds), on_run=step)
+            summary = _write(df, out, f"memorize-size-{dataset}", ex.plot_size_curve,
+                             ex.curve_markdown(df, "n_per_class"))
+            summary["min_train_acc"] = float(df["train_acc"].min())
+        elif widths is not None:
+            with _progress(len(widths) * seeds, f"{dataset} {pair[0]}-{pair[1]}: widths", progress) as step:
+                df = ex.width_curve(data, pair, widths, n_train, normalize, range(seed, seed + seeds), on_run=step)
+            summary = _write(df, out, f"memorize-width-{dataset}", ex.plot_width_curve,
+                             ex.curve_markdown(df, "bottleneck"))
+            summary["min_train_acc"] = float(df["train_acc"].min())
+        else:
+            from rulesfacts.tasks.images import make_pair
+
+            task = make_pair(data, pair[0], pair[1], n_train, n_test, normalize, seed)
+            summary = {"dataset": dataset, "pair": list(pair), "method": method,
+                       **ex.run_method(task, method, seed, threads=threads)}
+        emit(summary, as_json, title=f"memorize {dataset}")
+
+
+def _write(df, out: Path, stem: str, plot, text: str) -> dict[str, Any]:
+    """CSV + markdown + PNG, each written atomically; returns their paths."""
+    from rulesfacts.io import save_with, write_text
+
+    csv, md, png = out / f"{stem}.csv", out / f"{stem}.md", out / f"{stem}.png"
+    save_with(csv, lambda f: f.write(df.to_csv(index=False).encode()))
+    write_text(md, text)
+    plot(df, png)
+    if not df.empty:
+        say(text if len(text) < 6000 else f"table: {md}")
+    return {"csv": str(csv), "markdown": str(md), "figure": str(png), "rows": len(df)}

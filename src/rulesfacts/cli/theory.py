@@ -1,0 +1,111 @@
+"""``rulesfacts theory | simulate | capacity | curves``: the Rules-and-Facts model from the shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rulesfacts.cli.common import JSON_OPTION, emit
+
+
+def _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar):
+    from rulesfacts.theory.config import RAFPoint
+
+    return RAFPoint(learner=learner, loss=loss, alpha=alpha, eps=eps, lam=lam, kappa=kappa, act=act, mu1=mu1,
+                    mustar=mustar)
+
+
+LEARNER = typer.Option("linear", "--learner", help="linear | kernel | rf | bayes")
+LOSS = typer.Option("square", "--loss", help="square | hinge | logistic")
+ALPHA = typer.Option(2.0, "--alpha", help="Samples per dimension α = n/d.")
+EPS = typer.Option(0.2, "--eps", help="Fraction ε of facts (random labels), in [0, 1].")
+LAM = typer.Option(0.1, "--lam", help="Ridge penalty λ > 0 (λ/2 ‖w‖²).")
+KAPPA = typer.Option(2.0, "--kappa", help="rf: features per dimension κ = p/d.")
+ACT = typer.Option(None, "--act", help="rf/kernel: activation sign | relu | tanh | erf (sets μ1, μ⋆).")
+MU1 = typer.Option(None, "--mu1", help="kernel/rf: linear coefficient μ1 (default: from --act, kernel 1).")
+MUSTAR = typer.Option(None, "--mustar", help="kernel/rf: nonlinear coefficient μ⋆ (default: from --act, kernel 1).")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("theory")
+    def theory_cmd(learner: str = LEARNER, loss: str = LOSS, alpha: float = ALPHA, eps: float = EPS,
+                   lam: float = LAM, kappa: float = KAPPA, act: str = ACT, mu1: float = MU1, mustar: float = MUSTAR,
+                   optimal_lam: bool = typer.Option(False, "--optimal-lam", help="Report λ* minimising E_gen."),
+                   as_json: bool = JSON_OPTION) -> None:
+        """Asymptotic E_gen, E_mem and overlaps (m, q, V) of a RAF learner (state evolution)."""
+        from rulesfacts.theory import solve_point
+        from rulesfacts.theory.optimal import optimal_lambda
+
+        point = _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar)
+        params = _params(point)
+        if optimal_lam:
+            out = optimal_lambda(point.learner, point.loss, point.alpha, point.eps, **params)
+        else:
+            out = {"lam": point.lam, **solve_point(point.learner, point.loss, point.alpha, point.eps, point.lam,
+                                                   **params)}
+        emit({"learner": point.learner, "loss": point.loss, "alpha": point.alpha, "eps": point.eps, **out},
+             as_json, "RAF theory")
+
+    @app.command("simulate")
+    def simulate_cmd(learner: str = LEARNER, loss: str = LOSS, alpha: float = ALPHA, eps: float = EPS,
+                     lam: float = LAM, kappa: float = KAPPA, act: str = ACT, mu1: float = MU1,
+                     mustar: float = MUSTAR, d: int = typer.Option(500, "--d", help="Input dimension d."),
+                     seeds: int = typer.Option(5, "--seeds", help="Independent data sets (error bars)."),
+                     n_test: int = typer.Option(20000, "--n-test", help="rf: fresh test points per seed."),
+                     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+                     as_json: bool = JSON_OPTION) -> None:
+        """Fit the learner exactly on finite-d RAF data; mean ± standard error over seeds, theory beside."""
+        from rulesfacts.errors import ConfigError, RulesfactsError
+        from rulesfacts.theory import solve_point
+        from rulesfacts.theory.simulate import simulate_point
+
+        point = _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar)
+        if point.learner == "bayes":
+            raise ConfigError("learner", "bayes", "linear | kernel | rf (the Bayes estimator is theory only)")
+        if n_test < 1:
+            raise ConfigError("n_test", n_test, "an integer >= 1")
+        out: dict[str, Any] = {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
+                               "eps": point.eps, "lam": point.lam}
+        out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json))
+        try:
+            th = solve_point(point.learner, point.loss, point.alpha, point.eps, point.lam, **_params(point))
+            out.update({f"theory_{k}": th[k] for k in ("e_gen", "e_mem", "e_train_rule", "m", "q")})
+        except RulesfactsError as e:
+            out["theory_error"] = str(e)
+        emit(out, as_json, "RAF simulation")
+
+    @app.command("capacity")
+    def capacity_cmd(eps: float = typer.Option(1.0, "--eps", help="Fraction ε of facts, in [0, 1]."),
+                     check_d: int = typer.Option(0, "--check-d",
+                                                 help="Also measure the separable fraction at this d (LP)."),
+                     instances: int = typer.Option(10, "--instances", help="Data sets per check point."),
+                     as_json: bool = JSON_OPTION) -> None:
+        """Memorization capacity α_c(ε): largest α where ε-corrupted RAF data are linearly separable."""
+        from rulesfacts.errors import ConfigError
+        from rulesfacts.theory.capacity import alpha_c, separable_fraction
+
+        ac = alpha_c(eps)
+        out: dict[str, Any] = {"eps": eps, "alpha_c": ac}
+        if check_d:
+            if check_d < 2 or instances < 1 or not ac < float("inf"):
+                raise ConfigError("check_d", check_d, "an integer >= 2 with --instances >= 1 and eps > 0")
+            for f in (0.85, 1.15):
+                out[f"separable_at_{f:g}_alpha_c"] = separable_fraction(f * ac, eps, check_d, instances)
+        emit(out, as_json, "RAF capacity")
+
+    @app.command("curves")
+    def curves_cmd(spec: Path = typer.Argument(..., help="TOML file with [[figure]] tables."),
+                   out: Path = typer.Option(Path("."), "--out", "-o", help="Folder for the PNGs and CSVs."),
+                   quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+                   as_json: bool = JSON_OPTION) -> None:
+        """Draw E_gen / E_mem vs α, λ or κ (theory lines, simulation points) from a TOML spec."""
+        from rulesfacts.theory.curves import run_spec
+
+        emit(run_spec(spec, out, progress=not quiet and not as_json), as_json, "RAF curves")
+
+
+def _params(point) -> dict[str, Any]:
+    keys = {"kernel": ("act", "mu1", "mustar"), "rf": ("kappa", "act", "mu1", "mustar")}.get(point.learner, ())
+    return {k: getattr(point, k) for k in keys if getattr(point, k) is not None}

@@ -1,0 +1,121 @@
+"""A one-layer transformer for modular tasks (Nanda, Chan, Lieberum, Smith & Steinhardt 2023,
+"Progress measures for grokking via mechanistic interpretability", Sec. 3 / App. A),
+batched over an ensemble of M members like ``EnsembleMLP``.
+
+Per member, the input "a b =" is three tokens from a shared vocabulary of p numbers plus "=":
+
+    x_t = W_E[tok_t] + W_pos[t]                                (embed, learned positions)
+    r   = x_2 + Σ_h softmax(q_h · k_h(t) / √d_head) v_h(t) W_O   (one attention block, read at "=")
+    r'  = r + W_out ReLU(W_in r + b_in) + b_out                (MLP, d_mlp = 4 d_model)
+    logits = W_U r'                                            (unembed, no LayerNorm anywhere)
+
+Only the last position is read, and with one layer the causal mask never hides anything from it,
+so only its query is computed: the other two positions' outputs would never reach the logits.
+Every parameter carries the member axis M and all products are ``einsum``/``bmm`` over it, so an
+ensemble costs one batched computation, not a loop over models.
+
+Init (``init_scale`` None): N(0, 1/d_model) for every matrix except W_U ~ N(0, 1/n_out), the
+scales of Nanda et al.'s setup (residual stream entries O(1/√d)); biases zero. A given
+``init_scale`` σ sets every matrix to N(0, σ²) instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rulesfacts.train.config import TrainConfig
+
+N_POS = 3  # "a", "b", "="
+MLP_RATIO = 4  # d_mlp = 4 · d_model (512 for d_model = 128, as in Nanda et al.)
+
+
+def param_shapes(n_tokens: int, d: int, n_out: int) -> dict[str, tuple[int, ...]]:
+    """Per-member parameter shapes by name (the keys of ``member_weights``). Products are
+    written r @ W, so W_Q..W_O, the MLP and W_U are stored (in, out); heads are column blocks."""
+    f = MLP_RATIO * d
+    return {
+        "embed": (n_tokens, d),  # W_E: one row per token (the p numbers, then "=")
+        "pos": (N_POS, d),  # W_pos
+        "W_Q": (d, d), "W_K": (d, d), "W_V": (d, d), "W_O": (d, d),
+        "W_mlp_in": (d, f), "b_mlp_in": (f,), "W_mlp_out": (f, d), "b_mlp_out": (d,),
+        "unembed": (d, n_out),  # W_U
+    }
+
+
+class EnsembleTransformer(nn.Module):
+    """M one-layer transformers. ``vocab`` is the split's token count (2p: a in [0, p), b in
+    [p, 2p)); b is folded onto the same p number tokens, and token p is "="."""
+
+    def __init__(self, cfgs: list[TrainConfig], vocab: int, n_out: int):
+        super().__init__()
+        cfg = cfgs[0]
+        if vocab % 2:
+            raise ValueError("the transformer reads (a, b) token pairs with a in [0, p), b in [p, 2p)")
+        self.p = vocab // 2
+        self.n_tokens = self.p + 1
+        self.d_model, self.n_heads, self.n_out = cfg.d_model, cfg.n_heads, n_out
+        self.d_mlp = MLP_RATIO * cfg.d_model
+        inits = [init_member(c, self.n_tokens, n_out) for c in cfgs]
+        self.params = nn.ParameterDict({name: nn.Parameter(torch.stack([w[name] for w in inits]).contiguous())
+                                        for name in inits[0]})
+        self.use_dropout = False  # dropout / BatchNorm are MLP features (validate() rejects them here)
+
+    @property
+    def n_members(self) -> int:
+        return self.params["embed"].shape[0]
+
+    def residual_in(self, x: torch.Tensor) -> torch.Tensor:
+        """Token + position embeddings (M, n, 3, d) of token ids ``x`` (M, n, 2)."""
+        m, n = x.shape[0], x.shape[1]
+        a, b = x[..., 0], x[..., 1] - self.p
+        eq = torch.full_like(a, self.p)
+        tok = torch.stack([a, b, eq], dim=2)  # (M, n, 3)
+        offset = (torch.arange(m, device=x.device) * self.n_tokens).view(m, 1, 1)
+        emb = F.embedding((tok + offset).view(m, -1), self.params["embed"].reshape(m * self.n_tokens, -1))
+        return emb.view(m, n, N_POS, -1) + self.params["pos"].unsqueeze(1)
+
+    def forward(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (M, n, n_out) at the "=" position. ``masks`` is ignored (no dropout)."""
+        P = self.params
+        m, n = x.shape[0], x.shape[1]
+        h, dh = self.n_heads, self.d_model // self.n_heads
+        resid = self.residual_in(x)  # (M, n, 3, d)
+        last = resid[:, :, -1]  # (M, n, d)
+        q = torch.bmm(last, P["W_Q"]).view(m, n, h, dh)
+        k = torch.einsum("mntd,mde->mnte", resid, P["W_K"]).view(m, n, N_POS, h, dh)
+        v = torch.einsum("mntd,mde->mnte", resid, P["W_V"]).view(m, n, N_POS, h, dh)
+        att = torch.softmax(torch.einsum("mnhe,mnthe->mnht", q, k) / math.sqrt(dh), dim=-1)
+        z = torch.einsum("mnht,mnthe->mnhe", att, v).reshape(m, n, self.d_model)
+        r = last + torch.bmm(z, P["W_O"])
+        hid = F.relu(torch.baddbmm(P["b_mlp_in"].unsqueeze(1), r, P["W_mlp_in"]))
+        r = r + torch.baddbmm(P["b_mlp_out"].unsqueeze(1), hid, P["W_mlp_out"])
+        return torch.bmm(r, P["unembed"])
+
+    def member_weights(self, i: int) -> dict[str, np.ndarray]:
+        """Member i's parameters by name; ``embed`` is W_E (p + 1, d_model), row p is "="."""
+        return {k: v[i].detach().float().cpu().numpy() for k, v in self.params.items()}
+
+    @torch.no_grad()
+    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
+        """Inverse of ``member_weights``."""
+        for name, param in self.params.items():
+            param[i].copy_(torch.as_tensor(np.asarray(weights[name], dtype=np.float32), device=param.device))
+
+
+def init_member(cfg: TrainConfig, n_tokens: int, n_out: int) -> dict[str, torch.Tensor]:
+    """One member's parameters from its own seed (independent of the ensemble it trains in)."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    d = cfg.d_model
+    out = {}
+    for name, shape in param_shapes(n_tokens, d, n_out).items():
+        if name.startswith("b_"):
+            out[name] = torch.zeros(shape)
+            continue
+        std = cfg.init_scale if cfg.init_scale is not None else 1 / math.sqrt(n_out if name == "unembed" else d)
+        out[name] = torch.randn(shape, generator=g) * std
+    return out

@@ -1,0 +1,124 @@
+"""One self-contained HTML file per report: the data as inlined JSON, the viewer (report.js,
+report.css, written for this project) inlined too. No URL is fetched when the page is viewed,
+so a report opens from disk, offline, years later.
+
+``build_report(source, out)`` looks at ``source`` and picks the report: a run folder
+(config.json + metrics.csv), a sweep folder (results.sqlite) or a theory spec (.toml file).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rulesfacts import __version__
+from rulesfacts.errors import DataFileError, OutputError
+from rulesfacts.io import _json_default, ensure_writable_dir, write_text
+
+KINDS = ("run", "sweep", "theory")
+MAX_BYTES = 10 * 1024 * 1024  # the issue's bound for default runs; larger reports are still written
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="rulesfacts {version}">
+<title>{title}</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<main id="app"></main>
+<noscript>This report draws its figures with JavaScript; please enable it.</noscript>
+<script id="rf-data" type="application/json">{data}</script>
+<script>
+{js}
+</script>
+</body>
+</html>
+"""
+
+
+def asset(name: str) -> str:
+    """The text of a viewer file shipped in ``report/assets/`` (package data)."""
+    return resources.files("rulesfacts.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def embed_json(data: dict[str, Any]) -> str:
+    """``data`` as compact JSON that cannot end the <script> element it sits in."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=_json_default, ensure_ascii=False)
+    return text.replace("<", "\\u003c")  # "<" occurs only inside JSON strings, where this escape is valid
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The full page for a report's data dict (its ``kind`` picks the view)."""
+    if data.get("kind") not in KINDS:
+        raise ValueError(f"report data needs kind in {KINDS}, got {data.get('kind')!r}")
+    data = {**data, "version": __version__}
+    return PAGE.format(version=__version__, title=html.escape(str(data.get("title", "rulesfacts report"))),
+                       css=asset("report.css"), js=asset("report.js"), data=embed_json(data))
+
+
+def report_kind(source: Path) -> str:
+    """'run', 'sweep' or 'theory' from what ``source`` holds; a clear error for anything else."""
+    source = Path(source)
+    if source.is_dir():
+        if (source / "results.sqlite").is_file():
+            return "sweep"
+        if (source / "config.json").is_file() and (source / "metrics.csv").is_file():
+            return "run"
+        raise DataFileError(source, "not a run folder (config.json + metrics.csv) nor a sweep folder (results.sqlite)")
+    if source.is_file() and source.suffix == ".toml":
+        return "theory"
+    if not source.exists():
+        raise DataFileError(source, "not found (expected a run folder, a sweep folder or a theory spec .toml)")
+    raise DataFileError(source, "not a run folder, a sweep folder or a theory spec (.toml file)")
+
+
+def report_data(source: Path, kind: str, tick: Callable[[], None] | None = None) -> dict[str, Any]:
+    if kind == "run":
+        from rulesfacts.report.run_report import run_report_data
+        from rulesfacts.train.rundir import load_run
+
+        return run_report_data(load_run(source), tick=tick)
+    if kind == "sweep":
+        from rulesfacts.report.sweep_report import sweep_report_data
+
+        return sweep_report_data(source, on_run=tick)
+    from rulesfacts.report.theory_report import load_theory_spec, theory_report_data
+
+    return theory_report_data(load_theory_spec(source), on_curve=tick)
+
+
+def check_output(out: Path) -> Path:
+    """Fail before any work if ``out`` cannot be written (a folder, or an unwritable parent)."""
+    out = Path(out)
+    if out.is_dir():
+        raise OutputError(out, "it is a folder; give a file name such as report.html")
+    ensure_writable_dir(out.parent if str(out.parent) else Path("."))
+    return out
+
+
+def write_report(data: dict[str, Any], out: Path | str) -> dict[str, Any]:
+    """Render ``data`` and write it to ``out`` atomically; return the file's path and size."""
+    page = render_html(data)
+    write_text(Path(out), page)
+    size = len(page.encode("utf-8"))
+    return {"report": str(out), "kind": data["kind"], "bytes": size, "within_size_bound": size < MAX_BYTES}
+
+
+def build_report(source: Path | str, out: Path | str, tick: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Write the report of ``source`` to ``out`` (atomically); return a summary dict."""
+    t0 = time.perf_counter()
+    source = Path(source)
+    kind = report_kind(source)
+    out = check_output(Path(out))
+    summary = write_report(report_data(source, kind, tick), out)
+    return {**summary, "source": str(source), "seconds": round(time.perf_counter() - t0, 2)}

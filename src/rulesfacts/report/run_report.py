@@ -1,0 +1,247 @@
+"""The data of a run report: curves per subset, weight snapshots, spectra, IPR split, pruning.
+
+Everything is computed here in Python (numpy, the analysis package) and handed to the page as
+one JSON object; the browser only draws. So the numbers in a report are the numbers the Python
+API gives, and tests can check them without a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rulesfacts.errors import ConfigError
+from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
+from rulesfacts.report.plots import SUBSET_COLORS, SUBSET_LABELS
+from rulesfacts.train.rundir import Run
+
+# (subset key, metrics.csv column) of the accuracy and loss panels.
+ACC_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized", "facts_memorized"),
+              ("facts_recovered", "facts_recovered"), ("test", "test_acc"))
+LOSS_CURVES = (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
+               ("test", "test_loss"))
+PRUNE_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized", "facts_memorized"),
+                ("facts_recovered", "facts_recovered"), ("test", "test_acc"))
+IPR_BINS = 30
+# Colours of the three weight vectors of a neuron (spectra) and of the two neuron classes; the
+# classes reuse the subset colours of what they carry: the rule (clean) and the facts.
+PART_COLORS = ("#1f77b4", "#9467bd", "#8c564b")
+PART_LABELS = ("from a", "from b", "to outputs")
+CLASS_COLORS = {"generalizing": SUBSET_COLORS["clean"], "memorizing": SUBSET_COLORS["facts_memorized"]}
+
+HELP = {
+    "curves": "Accuracy and loss on each subset of the training set and on held-out test pairs. "
+              "'facts memorized' counts corrupted examples predicted with their random label; 'facts recovered' "
+              "those predicted with the rule's true label. The grey line marks the scrubbed step.",
+    "heatmap": "Hidden-layer weights at the scrubbed step: one row per neuron, columns are the inputs a and b "
+               "(W_in) and the outputs (W_out, transposed). Red positive, blue negative. Rows are sorted by "
+               "dominant frequency, generalizing neurons on top: rule neurons become clean waves, neurons that "
+               "store facts stay noisy.",
+    "spectrum": "Fourier spectrum of the weights over Z_p. 'per neuron': each row is one neuron's |FFT| of its "
+                "weights from input a (same row order as the weights), normalised: a rule neuron is a single "
+                "bright spike at its frequency, a memorizing neuron a spread of grey. 'summed': the fraction of "
+                "power at each frequency k over all (or only the generalizing) neurons, for the three weight "
+                "vectors; a net that uses few key frequencies shows few tall bars.",
+    "ipr": "Inverse participation ratio of each neuron's spectrum (1 = a pure cosine, small = spread out). "
+           "Neurons above the dashed threshold (read from the final network's IPR gap) are counted as "
+           "generalizing, the others as memorizing.",
+    "prune": "Accuracy of the final network when its neurons are removed one group at a time, lowest IPR first "
+             "('low': memorizing neurons go first) or highest first ('high'). If facts memorized drops while "
+             "test accuracy stays, the facts were stored in the low-IPR neurons.",
+}
+
+
+@dataclass(frozen=True)
+class RunReportOptions:
+    """How much of a run goes into its report (the file-size knobs)."""
+
+    max_snapshots: int = 40
+    max_points: int = 500
+    max_neurons: int = 512
+    heatmap_bytes: int = 6_000_000  # base64 heatmaps of all kept snapshots together
+    prune_orders: tuple[str, ...] = ("low", "high")
+    prune_steps: int | None = 20
+
+    def __post_init__(self) -> None:
+        for name, lo in (("max_snapshots", 1), ("max_points", 2), ("max_neurons", 1), ("heatmap_bytes", 1)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise ConfigError(name, v, f"an integer ≥ {lo}")
+        if not all(o in ("low", "high") for o in self.prune_orders):
+            raise ConfigError("prune_orders", self.prune_orders, "a tuple of 'low' and/or 'high'")
+        if self.prune_steps is not None and (not isinstance(self.prune_steps, int) or self.prune_steps < 1):
+            raise ConfigError("prune_steps", self.prune_steps, "None or an integer ≥ 1")
+
+
+def curve_series(df: pd.DataFrame, pairs: tuple[tuple[str, str], ...], rows: np.ndarray) -> list[dict[str, Any]]:
+    """One series per subset present in ``df`` (an all-empty column, e.g. facts at ξ = 0, is left out)."""
+    out = []
+    for key, col in pairs:
+        if col in df and df[col].notna().any():
+            label = "facts" if col == "facts_loss" else SUBSET_LABELS[key]
+            out.append({"key": key, "label": label, "color": SUBSET_COLORS[key],
+                        "y": rounded_list(df[col].to_numpy(dtype=np.float64)[rows])})
+    return out
+
+
+def curves_data(df: pd.DataFrame, max_points: int) -> dict[str, Any]:
+    """Accuracy and loss curves, thinned to at most ``max_points`` logged epochs."""
+    rows = even_indices(len(df), max_points)
+    return {"epoch": [int(e) for e in df["epoch"].to_numpy()[rows]],
+            "acc": curve_series(df, ACC_CURVES, rows), "loss": curve_series(df, LOSS_CURVES, rows)}
+
+
+def is_fourier_net(run: Run) -> bool:
+    """Fourier, IPR and pruning read W_in as (N, 2p) over Z_p: the modular-arithmetic MLP only."""
+    return run.config.task == "modular" and run.config.model == "mlp"
+
+
+def neuron_order(freq: np.ndarray, phase: np.ndarray, generalizing: np.ndarray) -> np.ndarray:
+    """Row order of the heatmaps: generalizing neurons first, then by dominant frequency and phase,
+    so neurons of one frequency form a band (the view of Gromov 2023, Fig. 2)."""
+    return np.lexsort((phase, freq, ~np.asarray(generalizing, dtype=bool))).astype(int)
+
+
+def spectrum_power(parts: tuple[np.ndarray, ...]) -> list[list[float | None]]:
+    """Fraction of the Fourier power at each frequency 0..p//2, summed over neurons, per part."""
+    from rulesfacts.analysis.fourier import spectrum
+
+    out = []
+    for w in parts:
+        power = (spectrum(w, axis=-1) ** 2).sum(axis=0)
+        total = power.sum()
+        out.append(rounded_list(power / total if total > 0 else power))
+    return out
+
+
+def neuron_spectra(w: np.ndarray) -> dict[str, Any]:
+    """Each neuron's |rfft| over its p weights, normalised to unit length (the vector whose
+    IPR is taken, references.md §1), as an 8-bit image: a rule neuron is one bright spike."""
+    from rulesfacts.analysis.fourier import spectrum
+
+    s = spectrum(w, axis=-1)
+    norm = np.sqrt((s**2).sum(axis=1, keepdims=True))
+    return quantize_unit(np.divide(s, norm, out=np.zeros_like(s), where=norm > 0))
+
+
+def ipr_histogram(ipr: np.ndarray, generalizing: np.ndarray, edges: np.ndarray) -> dict[str, list[int]]:
+    """Neuron counts per IPR bin, split by class (NaN IPRs, e.g. all-zero neurons, are left out)."""
+    ok = np.isfinite(ipr)
+    clipped = np.clip(ipr, edges[0], edges[-1])
+    gen = np.histogram(clipped[ok & generalizing], bins=edges)[0]
+    mem = np.histogram(clipped[ok & ~generalizing], bins=edges)[0]
+    return {"generalizing": gen.astype(int).tolist(), "memorizing": mem.astype(int).tolist()}
+
+
+def select_neurons(final: dict[str, np.ndarray], max_neurons: int) -> np.ndarray:
+    """Neurons shown in the heatmaps: all of them, or the ``max_neurons`` with the largest final
+    weight norm (the ones that matter for the output) when the layer is wider."""
+    w_in, w_out = final["W_in"], final["W_out"]
+    n = w_in.shape[0]
+    if n <= max_neurons:
+        return np.arange(n)
+    norm = (w_in.astype(np.float64) ** 2).sum(1) + (w_out.astype(np.float64) ** 2).sum(0)
+    return np.sort(np.argsort(-norm, kind="stable")[:max_neurons])
+
+
+def max_frames(opts: RunReportOptions, n_neurons: int, final: dict[str, np.ndarray], spectrum_cols: int = 0) -> int:
+    """Snapshots that fit the heatmap byte budget (≥ 2: the first and the last step); the
+    per-neuron spectra add ``spectrum_cols`` bytes per neuron."""
+    cols = final["W_in"].shape[1] + final["W_out"].shape[0] + spectrum_cols
+    per_frame = 4 / 3 * n_neurons * cols  # one byte per weight, base64
+    return int(max(2, min(opts.max_snapshots, opts.heatmap_bytes // per_frame)))
+
+
+def snapshot_data(run: Run, opts: RunReportOptions, tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
+    """Heatmaps (8-bit), spectra, IPR histograms and neuron orders at each kept snapshot."""
+    final = run.weights() if (run.path / "weights.npz").is_file() else None
+    epochs = run.snapshot_epochs()
+    if final is None and not epochs:
+        return None
+    final = final if final is not None else run.snapshot(epochs[-1])
+    if "W_in" not in final or "W_out" not in final or np.ndim(final["W_in"]) != 2:
+        return None
+    neurons = select_neurons(final, opts.max_neurons)
+    fourier = is_fourier_net(run)
+    p = run.config.p
+    budget = max_frames(opts, len(neurons), final, p // 2 + 1 if fourier else 0)
+    kept = [epochs[i] for i in even_indices(len(epochs), budget)]
+    snaps = [(e, run.snapshot(e)) for e in kept] or [(int(run.metrics["epoch"].iloc[-1]), final)]
+    out: dict[str, Any] = {"epochs": [int(e) for e, _ in snaps], "neurons": int(len(neurons)),
+                           "width": int(final["W_in"].shape[0]), "fourier": fourier, "frames": []}
+    if fourier:
+        from rulesfacts.analysis.neurons import neuron_table, reference_threshold
+
+        final_table = neuron_table(final, p)
+        threshold = float(final_table.attrs["ipr_threshold"])
+        tables = [neuron_table(w, p, threshold=threshold) for _, w in snaps]
+        lo = min((float(np.nanmin(t["ipr"])) for t in tables if t["ipr"].notna().any()), default=0.01)
+        edges = np.geomspace(min(lo, reference_threshold(p) ** 2) * 0.95, 1.0, IPR_BINS + 1)
+        gen_final = final_table["label"].to_numpy()[neurons] == "generalizing"
+        final_order = neuron_order(final_table["freq_a"].to_numpy()[neurons],
+                                   final_table["phase_a"].to_numpy()[neurons], gen_final)
+        out |= {"p": p, "ipr_threshold": rounded(threshold), "ipr_edges": rounded_list(edges),
+                "final_order": final_order.tolist(),
+                "final_freq": final_table["freq_a"].to_numpy()[neurons][final_order].astype(int).tolist()}
+    for (epoch, w), table in zip(snaps, tables if fourier else [None] * len(snaps), strict=True):
+        w_in, w_out = np.asarray(w["W_in"])[neurons], np.asarray(w["W_out"])[:, neurons]
+        frame: dict[str, Any] = {"epoch": int(epoch), "W_in": quantize(w_in), "W_out": quantize(w_out.T)}
+        if fourier:
+            t = table.iloc[neurons]
+            gen = t["label"].to_numpy() == "generalizing"
+            ipr = t["ipr"].to_numpy(dtype=np.float64)
+            parts = (w_in[:, :p], w_in[:, p:], w_out.T)
+            frame |= {"spectrum": spectrum_power(parts), "spectrum_rows": neuron_spectra(w_in[:, :p]),
+                      "spectrum_gen": spectrum_power(tuple(w[gen] for w in parts)) if gen.any() else None,
+                      "ipr_hist": ipr_histogram(ipr, gen, edges),
+                      "n_generalizing": int(gen.sum()), "n_memorizing": int((~gen).sum()),
+                      "order": neuron_order(t["freq_a"].to_numpy(), t["phase_a"].to_numpy(), gen).tolist()}
+        out["frames"].append(frame)
+        if tick:
+            tick()
+    return out
+
+
+def prune_data(run: Run, opts: RunReportOptions, tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
+    """The final network's pruning curves (``analysis.prune.prune_curve``), one per order."""
+    if not is_fourier_net(run) or not opts.prune_orders or not (run.path / "weights.npz").is_file():
+        return None
+    try:
+        from rulesfacts.analysis.prune import prune_curve
+    except ImportError:  # the analysis package predates pruning: the panel says so
+        return None
+    weights = run.weights()
+    curves = {}
+    for order in opts.prune_orders:
+        df = prune_curve(run.config, weights, order=order, steps=opts.prune_steps)
+        rows = np.arange(len(df))
+        curves[order] = {"n_pruned": [int(v) for v in df["n_pruned"]], "series": curve_series(df, PRUNE_CURVES, rows)}
+        if tick:
+            tick()
+    return {"width": int(weights["W_in"].shape[0]), "curves": curves}
+
+
+def config_line(run: Run) -> str:
+    c = run.config
+    parts = [f"{c.task} p={c.p} op={c.op}" if c.task == "modular" else f"parity n={c.n_bits} k={c.k}",
+             f"α={c.train_frac:g}", f"ξ={c.corrupt:g}", f"{c.model} N={c.width} {c.act}", f"loss={c.loss}",
+             f"lr={c.lr:g}", f"wd={c.wd:g}"]
+    parts += [f"{k}={getattr(c, k):g}" for k in ("l1", "l2", "dropout") if getattr(c, k)]
+    return "  ".join(parts) + f"  seed={c.seed}  epochs={c.epochs}"
+
+
+def run_report_data(run: Run, opts: RunReportOptions | None = None,
+                    tick: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Everything the run page shows, as one JSON-ready dict (``tick``: once per snapshot and
+    per pruning curve, for a progress bar)."""
+    opts = opts or RunReportOptions()
+    summary = {k: (rounded(v) if isinstance(v, float) else v) for k, v in run.summary.items()
+               if isinstance(v, (int, float, str)) or v is None}
+    return {"kind": "run", "title": f"rulesfacts run: {run.path.name}", "config_line": config_line(run),
+            "config": run.config.to_dict(), "summary": summary, "curves": curves_data(run.metrics, opts.max_points),
+            "snapshots": snapshot_data(run, opts, tick), "prune": prune_data(run, opts, tick), "help": HELP,
+            "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}

@@ -1,0 +1,123 @@
+"""Name the phase of a finished run from its final subset accuracies.
+
+Corrupted labels (ξ > 0), the six phases of Doshi, Das, He & Gromov ("To grok or not to grok",
+2024, Sec. 3 and Fig. 2):
+
+- coexistence:       test high AND facts memorized high (the net stores the facts and the rule);
+- full inversion:    test high AND (almost) every fact predicted with its *true* label (train ≈ 1 − ξ);
+- partial inversion: test high, some facts recovered, facts memorized below high;
+- memorization:      facts memorized high, test low;
+- forgetting:        train and test accuracy both low (nothing learned, or learned then decayed away);
+- confusion:         everything else (e.g. facts half-memorized and test low).
+
+Clean data (ξ = 0), PAIR's classes ("Do machine learning models memorize or generalize?", 2023):
+no learning (train low), memorization (train high, test low), generalization (both high) and
+grokking (generalization reached long after memorization: epoch_test_99 − epoch_train_99 above
+``grok_delay_frac`` of the run's epochs). Diverged runs get the label ``diverged``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from rulesfacts.errors import ConfigError
+
+CORRUPT_PHASES = ("coexistence", "partial inversion", "full inversion", "memorization", "forgetting", "confusion")
+CLEAN_PHASES = ("no learning", "memorization", "generalization", "grokking")
+PHASES = tuple(dict.fromkeys(CORRUPT_PHASES + CLEAN_PHASES + ("diverged",)))
+
+# One colour per phase in every diagram (memorization is the same colour in both schemes).
+PHASE_COLORS = {
+    "coexistence": "#9467bd",
+    "partial inversion": "#17becf",
+    "full inversion": "#2ca02c",
+    "memorization": "#d62728",
+    "forgetting": "#7f7f7f",
+    "confusion": "#bcbd22",
+    "no learning": "#c7c7c7",
+    "generalization": "#1f77b4",
+    "grokking": "#ff7f0e",
+    "diverged": "#000000",
+}
+
+
+@dataclass(frozen=True)
+class PhaseThresholds:
+    """Accuracy levels that separate the phases (fractions in [0, 1]).
+
+    high: test / facts-memorized / train accuracy counted as "high" (0.9; the paper's phases sit
+      far from it: coexistence ≈ 98%, inversion test = 100%).
+    recovered_all: facts recovered for full inversion (0.9).
+    recovered_some: facts recovered for partial inversion (0.1; with p classes a fact is
+      recovered by chance with probability ≈ 1/p).
+    forget: train and test accuracy both below this → forgetting (0.2; chance is 1/p).
+    grok_delay_frac: ξ = 0 runs whose test accuracy reaches 99% more than this fraction of the
+      epochs after the train accuracy did are "grokking" (0.1).
+    """
+
+    high: float = 0.9
+    recovered_all: float = 0.9
+    recovered_some: float = 0.1
+    forget: float = 0.2
+    grok_delay_frac: float = 0.1
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ConfigError(f"phases.{f.name}", v, "a number in [0, 1]")
+        if self.recovered_some > self.recovered_all:
+            raise ConfigError("phases.recovered_some", self.recovered_some,
+                              f"≤ recovered_all = {self.recovered_all}")
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return None if math.isnan(v) else v
+
+
+def classify(row: Mapping[str, Any], thresholds: PhaseThresholds | None = None) -> str:
+    """The phase of one run from its summary / table row (keys train_acc, test_acc,
+    facts_memorized, facts_recovered, status; epoch_train_99, epoch_test_99, epochs for ξ = 0)."""
+    t = thresholds or PhaseThresholds()
+    if row.get("status") == "diverged":
+        return "diverged"
+    train, test = _num(row.get("train_acc")), _num(row.get("test_acc"))
+    if train is None or test is None:
+        return "diverged"
+    mem, rec = _num(row.get("facts_memorized")), _num(row.get("facts_recovered"))
+    if mem is None or rec is None:  # no facts (ξ = 0 or too few examples): PAIR's classes
+        return classify_clean(train, test, row.get("epoch_train_99"), row.get("epoch_test_99"),
+                              row.get("epochs"), t)
+    if test >= t.high:
+        if mem >= t.high:
+            return "coexistence"
+        if rec >= t.recovered_all:
+            return "full inversion"
+        if rec >= t.recovered_some:
+            return "partial inversion"
+        return "confusion"
+    if mem >= t.high:
+        return "memorization"
+    if train < t.forget and test < t.forget:
+        return "forgetting"
+    return "confusion"
+
+
+def classify_clean(train: float, test: float, epoch_train_99: Any, epoch_test_99: Any, epochs: Any,
+                   t: PhaseThresholds) -> str:
+    """PAIR's classes for clean labels; the grokking delay is measured at the 99% level."""
+    if train < t.high:
+        return "no learning" if test < t.high else "generalization"
+    if test < t.high:
+        return "memorization"
+    if epoch_train_99 is not None and epoch_test_99 is not None and epochs:
+        delay = float(epoch_test_99) - float(epoch_train_99)
+        if not math.isnan(delay) and delay > t.grok_delay_frac * float(epochs):
+            return "grokking"
+    return "generalization"

@@ -1,0 +1,350 @@
+"""Sweep specs: a base ``TrainConfig`` plus axes, from a TOML file, a preset name or CLI flags.
+
+A spec file has four tables (every key is checked; an unknown one is a ``ConfigError``)::
+
+    name = "small"                       # optional, names the default output folder
+    [base]       TrainConfig fields shared by every run
+    [axes]       field = [values] | {linspace=[lo, hi, n]} | {geomspace=[lo, hi, n]}
+                 | {range=n} | {range=[start, stop, step]} | {values=[...]}
+                 | {random={low=, high=, n=, seed=0, log=false, integer=false}}
+    [phases]     PhaseThresholds fields (``rulesfacts.sweep.phases``)
+    [execution]  ExecutionConfig fields: executor, workers, threads, max_ensemble, max_memory_mb, address
+    [diagram]    x, y, panel: the axes of the phase maps (default train_frac, corrupt, the rest)
+
+The grid is the Cartesian product of the axes, in file order (the last axis varies fastest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rulesfacts.errors import ConfigError, DataFileError
+from rulesfacts.sweep.phases import PhaseThresholds
+from rulesfacts.train.config import TrainConfig
+
+TOP_KEYS = ("name", "description", "base", "axes", "phases", "execution", "diagram")
+AXIS_FORMS = ("linspace", "geomspace", "range", "values", "random")
+RANDOM_KEYS = ("low", "high", "n", "seed", "log", "integer")
+EXECUTORS = ("local", "ray")
+CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name != "extra")
+# Free-form annotations do not enter a run's id. The device does: a checkpoint saved for one
+# device is not resumed under another (the trainer refuses a config mismatch).
+NOT_IN_RUN_ID = ("extra",)
+
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    """Where and how groups run. ``workers=0``: one per core, or 1 (in this process) for a sweep too
+    small to repay starting workers; processes beat intra-op threads on these small models (see
+    docs/sweeps.md). ``max_ensemble`` and ``max_memory_mb`` cap a group."""
+
+    executor: str = "local"
+    workers: int = 0
+    threads: int = 1
+    max_ensemble: int = 32
+    max_memory_mb: int = 2048
+    address: str = ""
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ConfigError("execution.executor", self.executor, f"one of {', '.join(EXECUTORS)}")
+        for name, lo in (("workers", 0), ("threads", 1), ("max_ensemble", 1), ("max_memory_mb", 1)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < lo:
+                raise ConfigError(f"execution.{name}", v, f"an integer ≥ {lo}")
+        if not isinstance(self.address, str):
+            raise ConfigError("execution.address", self.address, "a Ray address string (empty: start locally)")
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers or max(1, (os.cpu_count() or 1) // self.threads)
+
+
+@dataclass(frozen=True)
+class DiagramConfig:
+    """Which axes a phase map puts on x, y and across panels ("" = every other swept axis)."""
+
+    x: str = "train_frac"
+    y: str = "corrupt"
+    panel: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("x", "y", "panel"):
+            v = getattr(self, name)
+            if not isinstance(v, str) or (v and v not in CONFIG_FIELDS):
+                raise ConfigError(f"diagram.{name}", v, "a TrainConfig field name")
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: ``raw`` keeps the TOML tables so the spec can be written back."""
+
+    name: str
+    base: dict[str, Any]
+    axes: tuple[Axis, ...]
+    phases: PhaseThresholds = field(default_factory=PhaseThresholds)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    diagram: DiagramConfig = field(default_factory=DiagramConfig)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def n_runs(self) -> int:
+        return math.prod(len(a.values) for a in self.axes)
+
+    def axis_names(self) -> list[str]:
+        return [a.name for a in self.axes]
+
+
+# -- loading ----------------------------------------------------------------------------------
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in _presets().iterdir() if p.name.endswith(".toml"))
+
+
+def _presets():  # noqa: ANN202 - a Traversable
+    """The shipped presets: package data of ``rulesfacts`` (presets/ has no __init__.py)."""
+    return resources.files("rulesfacts").joinpath("presets")
+
+
+def load_spec(source: str | Path) -> SweepSpec:
+    """A spec from a TOML file, or a shipped preset by name (``small``, ``paper-wd``)."""
+    path = Path(source)
+    if path.is_file():
+        text, default_name = _read(path), path.stem
+    elif str(source) in preset_names():
+        text = _presets().joinpath(f"{source}.toml").read_text()
+        default_name = str(source)
+    else:
+        raise ConfigError("spec", str(source), f"a TOML file or a preset name ({', '.join(preset_names())})")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise DataFileError(source, f"not valid TOML ({e})") from None
+    data.setdefault("name", default_name)
+    return parse_spec(data)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataFileError(path, f"cannot read ({e.__class__.__name__})") from None
+
+
+def parse_spec(data: dict[str, Any]) -> SweepSpec:
+    """Validate every table of a spec dict (as TOML would give it) and build the ``SweepSpec``."""
+    unknown = sorted(set(data) - set(TOP_KEYS))
+    if unknown:
+        raise ConfigError(unknown[0], data[unknown[0]], f"unknown spec key; allowed: {', '.join(TOP_KEYS)}")
+    base = _table(data, "base")
+    for k in base:
+        if k not in CONFIG_FIELDS:
+            raise ConfigError(f"base.{k}", base[k], "a TrainConfig field (see `rulesfacts train --help`)")
+    axes = tuple(parse_axis(k, v) for k, v in _table(data, "axes").items())
+    phases = _build(PhaseThresholds, "phases", _table(data, "phases"))
+    execution = _build(ExecutionConfig, "execution", _table(data, "execution"))
+    diagram = _build(DiagramConfig, "diagram", _table(data, "diagram"))
+    name = data.get("name", "sweep")
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ConfigError("name", name, "a non-empty name without '/'")
+    spec = SweepSpec(name, dict(base), axes, phases, execution, diagram, raw=data)
+    expand(spec)  # every grid point must be a valid TrainConfig: fail now, not mid-sweep
+    return spec
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    v = data.get(key, {})
+    if not isinstance(v, dict):
+        raise ConfigError(key, v, "a TOML table")
+    return v
+
+
+def _build(cls: type, prefix: str, table: dict[str, Any]) -> Any:
+    known = {f.name for f in fields(cls)}
+    for k in table:
+        if k not in known:
+            raise ConfigError(f"{prefix}.{k}", table[k], f"one of {', '.join(sorted(known))}")
+    return cls(**table)
+
+
+def parse_axis(name: str, spec: Any) -> Axis:
+    """Turn one ``[axes]`` entry into its tuple of values."""
+    if name not in CONFIG_FIELDS:
+        raise ConfigError(f"axes.{name}", spec, "a TrainConfig field (see `rulesfacts train --help`)")
+    if isinstance(spec, list):
+        values = spec
+    elif isinstance(spec, dict):
+        if len(spec) != 1 or next(iter(spec)) not in AXIS_FORMS:
+            raise ConfigError(f"axes.{name}", spec, f"a list or a table with one of {', '.join(AXIS_FORMS)}")
+        form, arg = next(iter(spec.items()))
+        values = _axis_values(f"axes.{name}.{form}", form, arg)
+    else:
+        values = [spec]
+    if not values:
+        raise ConfigError(f"axes.{name}", spec, "at least one value")
+    return Axis(name, tuple(_plain(v) for v in values))
+
+
+def _axis_values(where: str, form: str, arg: Any) -> list[Any]:
+    if form == "values":
+        if not isinstance(arg, list):
+            raise ConfigError(where, arg, "a list of values")
+        return arg
+    if form in ("linspace", "geomspace"):
+        if not (isinstance(arg, list) and len(arg) == 3 and all(_is_num(a) for a in arg)
+                and isinstance(arg[2], int) and arg[2] >= 1):
+            raise ConfigError(where, arg, "[low, high, n] with n a positive integer")
+        if form == "geomspace" and (arg[0] <= 0 or arg[1] <= 0):
+            raise ConfigError(where, arg, "positive low and high")
+        fn = np.linspace if form == "linspace" else np.geomspace
+        return [_round(v) for v in fn(arg[0], arg[1], arg[2])]
+    if form == "range":
+        args = [arg] if isinstance(arg, int) and not isinstance(arg, bool) else arg
+        if not (isinstance(args, list) and 1 <= len(args) <= 3
+                and all(isinstance(a, int) and not isinstance(a, bool) for a in args)):
+            raise ConfigError(where, arg, "n, [start, stop] or [start, stop, step] (integers)")
+        if len(args) == 3 and args[2] == 0:
+            raise ConfigError(where, arg, "a non-zero step")
+        return list(range(*args))
+    return _random_values(where, arg)
+
+
+def _random_values(where: str, arg: Any) -> list[Any]:
+    """Seeded draws, so the same spec always names the same runs."""
+    if not isinstance(arg, dict):
+        raise ConfigError(where, arg, f"a table with {', '.join(RANDOM_KEYS)}")
+    for k in arg:
+        if k not in RANDOM_KEYS:
+            raise ConfigError(f"{where}.{k}", arg[k], f"one of {', '.join(RANDOM_KEYS)}")
+    low, high, n = arg.get("low"), arg.get("high"), arg.get("n")
+    seed, log, integer = arg.get("seed", 0), arg.get("log", False), arg.get("integer", False)
+    if not (_is_num(low) and _is_num(high) and low < high):
+        raise ConfigError(f"{where}.low", low, "numbers low < high")
+    if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
+        raise ConfigError(f"{where}.n", n, "a positive integer")
+    if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        raise ConfigError(f"{where}.seed", seed, "a non-negative integer")
+    if not isinstance(log, bool) or not isinstance(integer, bool):
+        raise ConfigError(f"{where}.log", log, "true or false (log and integer)")
+    if log and low <= 0:
+        raise ConfigError(f"{where}.low", low, "> 0 with log = true")
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(math.log(low), math.log(high), n) if log else rng.uniform(low, high, n)
+    vals = np.exp(u) if log else u
+    return [int(round(v)) for v in vals] if integer else [_round(v) for v in vals]
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _round(v: float) -> float:
+    """linspace(0.1, 0.9, 9) gives 0.30000000000000004: keep the value a user would type."""
+    return float(f"{float(v):.12g}")
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+# -- CLI overrides ------------------------------------------------------------------------------
+def parse_value(text: str) -> Any:
+    """A CLI value as TOML would read it (5 → int, 0.1 → float, true → bool), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _split_assignment(flag: str, text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise ConfigError(flag, text, "FIELD=VALUE")
+    return key.strip(), value.strip()
+
+
+def with_overrides(spec: SweepSpec, sets: list[str] = (), axes: list[str] = ()) -> SweepSpec:
+    """Apply ``--set field=value`` (base fields) and ``--axis field=v1,v2`` / ``field={linspace=[..]}``.
+
+    A --set on a swept field removes that axis (the value is then fixed); an --axis replaces
+    an axis of the same name or appends a new one.
+    """
+    if not sets and not axes:
+        return spec
+    data = json.loads(json.dumps(spec.raw))
+    base, table = data.setdefault("base", {}), data.setdefault("axes", {})
+    for s in sets:
+        key, value = _split_assignment("--set", s)
+        base[key] = parse_value(value)
+        table.pop(key, None)
+    for a in axes:
+        key, value = _split_assignment("--axis", a)
+        if value.startswith(("[", "{")):
+            table[key] = parse_value(value)
+        else:
+            table[key] = [parse_value(v.strip()) for v in value.split(",") if v.strip()]
+        base.pop(key, None)
+    return parse_spec(data)
+
+
+# -- expansion ----------------------------------------------------------------------------------
+def grid_points(spec: SweepSpec) -> list[dict[str, Any]]:
+    """Every combination of axis values, in order (the last axis varies fastest)."""
+    names = spec.axis_names()
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(a.values for a in spec.axes))]
+
+
+def expand(spec: SweepSpec) -> list[TrainConfig]:
+    """The sweep's TrainConfigs; a bad value raises ``ConfigError`` naming the field."""
+    return [TrainConfig(**{**spec.base, **point}) for point in grid_points(spec)]
+
+
+def run_id(cfg: TrainConfig) -> str:
+    """A stable name for a config (a hash of its fields): a rerun finds the runs already done."""
+    d = {k: v for k, v in cfg.to_dict().items() if k not in NOT_IN_RUN_ID}
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# -- writing back -----------------------------------------------------------------------------------
+def spec_to_toml(spec: SweepSpec) -> str:
+    """The spec as TOML (the copy kept in SWEEP_DIR/spec.toml)."""
+    raw = spec.raw
+    lines = [f"{k} = {_toml(raw[k])}" for k in ("name", "description") if k in raw]
+    for table in ("base", "axes", "phases", "execution", "diagram"):
+        if raw.get(table):
+            lines += ["", f"[{table}]"] + [f"{_key(k)} = {_toml(v)}" for k, v in raw[table].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _key(k: str) -> str:
+    return k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k)
+
+
+def _toml(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_toml(x)}" for k, x in v.items()) + "}"
+    raise ConfigError("spec", v, "TOML values (numbers, strings, booleans, lists, tables)")

@@ -1,0 +1,121 @@
+"""The results table of a sweep: SWEEP_DIR/results.sqlite, table ``runs``, one row per run.
+
+Columns: run_id (PRIMARY KEY), every TrainConfig field (betas and extra as JSON text), the final
+metrics, phase, seconds, run_dir (relative to SWEEP_DIR). ``epochs`` is the configured length;
+a diverged run records where it stopped in ``diverged_epoch``.
+
+A row is written only after its run folder's summary is complete, in one transaction with the
+other runs of its group, with INSERT OR REPLACE on the primary key: after a crash the table
+holds whole rows only and never two rows for one run. SQLite because the standard library has
+it and pandas (``pd.read_sql``) and DuckDB (``sqlite_scan``) read it directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rulesfacts.errors import DataFileError
+from rulesfacts.train.config import TrainConfig
+
+TABLE = "results.sqlite"
+METRIC_COLUMNS = {
+    "train_acc": "REAL", "test_acc": "REAL", "clean_acc": "REAL", "facts_memorized": "REAL",
+    "facts_recovered": "REAL", "train_loss": "REAL", "test_loss": "REAL", "status": "TEXT",
+    "diverged_epoch": "INTEGER", "epoch_train_99": "INTEGER", "epoch_test_99": "INTEGER",
+    "grok_delay": "INTEGER", "phase": "TEXT", "seconds": "REAL", "run_dir": "TEXT",
+}
+# Columns that change between two identical runs (wall-clock) — ignore them when comparing tables.
+TIMING_COLUMNS = ("seconds",)
+
+
+def _sql_type(name: str, default: Any) -> str:
+    if name in ("betas", "extra"):
+        return "TEXT"
+    if isinstance(default, bool) or isinstance(default, int):
+        return "INTEGER"
+    if isinstance(default, float) or name in ("init_scale",):
+        return "REAL"
+    return "TEXT" if isinstance(default, str) else "INTEGER"  # data_seed: int | None
+
+
+def columns() -> dict[str, str]:
+    """Column name → SQLite type, in table order."""
+    cfg = TrainConfig()
+    cols = {"run_id": "TEXT PRIMARY KEY"}
+    cols |= {f.name: _sql_type(f.name, getattr(cfg, f.name)) for f in fields(TrainConfig)}
+    cols |= METRIC_COLUMNS
+    return cols
+
+
+def table_path(sweep_dir: Path | str) -> Path:
+    return Path(sweep_dir) / TABLE
+
+
+@contextlib.contextmanager
+def connect(sweep_dir: Path | str) -> Iterator[sqlite3.Connection]:
+    """Open (creating if needed) the table; FULL sync so a committed row survives power loss."""
+    path = table_path(sweep_dir)
+    try:
+        conn = sqlite3.connect(path, timeout=60)
+        conn.execute("PRAGMA synchronous=FULL")
+        cols = ", ".join(f'"{k}" {t}' for k, t in columns().items())
+        conn.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
+    except sqlite3.DatabaseError as e:
+        raise DataFileError(path, f"not a usable SQLite results table ({e})") from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def make_row(run_id: str, cfg: TrainConfig, summary: dict[str, Any], phase: str, run_dir: str) -> dict[str, Any]:
+    """One table row from a config and its run's final summary."""
+    row: dict[str, Any] = {"run_id": run_id}
+    for k, v in cfg.to_dict().items():
+        row[k] = json.dumps(v, sort_keys=True) if k in ("betas", "extra") else v
+    for k in METRIC_COLUMNS:
+        row[k] = summary.get(k)
+    row.update(phase=phase, run_dir=run_dir)
+    return row
+
+
+def insert_rows(sweep_dir: Path | str, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` in one transaction (all or none of them land)."""
+    if not rows:
+        return
+    names = list(columns())
+    sql = f"INSERT OR REPLACE INTO runs ({', '.join(chr(34) + n + chr(34) for n in names)}) " \
+          f"VALUES ({', '.join('?' * len(names))})"
+    with connect(sweep_dir) as conn, conn:
+        conn.executemany(sql, [tuple(r.get(n) for n in names) for r in rows])
+
+
+def done_ids(sweep_dir: Path | str) -> set[str]:
+    """run_ids already in the table (those a rerun skips)."""
+    if not table_path(sweep_dir).is_file():
+        return set()
+    with connect(sweep_dir) as conn:
+        return {r[0] for r in conn.execute("SELECT run_id FROM runs")}
+
+
+def load_results(sweep_dir: Path | str) -> pd.DataFrame:
+    """The whole table as a DataFrame (one row per run; betas as a JSON text column)."""
+    path = table_path(sweep_dir)
+    if not path.is_file():
+        raise DataFileError(path, "file not found (expected the results table of a sweep folder)")
+    with connect(sweep_dir) as conn:
+        try:
+            df = pd.read_sql("SELECT * FROM runs ORDER BY run_id", conn)
+        except (pd.errors.DatabaseError, sqlite3.DatabaseError) as e:
+            raise DataFileError(path, f"cannot read table 'runs' ({e})") from None
+    for col in ("bias", "batchnorm", "lr_batch_scaling"):
+        df[col] = df[col].astype(bool)
+    return df

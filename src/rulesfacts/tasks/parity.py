@@ -1,0 +1,45 @@
+"""Sparse parity with corrupted labels (the PAIR explorable "Do Machine Learning Models Memorize
+or Generalize?", 2023: n = 30 bits, k = 3, 1,200 training points).
+
+Inputs x ∈ {−1, +1}^n, uniform. A hidden subset S of k bits, drawn from the data seed, sets the
+rule: label 1 when an odd number of the bits in S are −1, i.e. y = (1 − Π_{i∈S} x_i) / 2.
+The first ⌊ξ·n_train⌋ training labels are flipped (the facts: with two classes the only wrong
+label); the test set is fresh inputs with their true labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rulesfacts.tasks.base import Split
+
+SUBSET_STREAM = 0x5A17  # the subset has its own RNG stream: same seed → same subset, any sizes
+
+
+def parity_subset(n_bits: int, k: int, seed: int) -> np.ndarray:
+    """The hidden k-subset (sorted bit indices) of the data seed ``seed``; analysis code calls
+    this to find the relevant bits of a run without storing them."""
+    rng = np.random.default_rng([seed, SUBSET_STREAM])
+    return np.sort(rng.choice(n_bits, size=k, replace=False))
+
+
+def parity_labels(x: np.ndarray, subset: np.ndarray) -> np.ndarray:
+    """Class 0/1: 1 when Π_{i∈S} x_i = −1 (an odd number of −1 bits in S)."""
+    return (np.prod(x[:, subset], axis=1) < 0).astype(np.int64)
+
+
+def parity_split(n_bits: int, k: int, n_train: int, n_test: int, corrupt: float, seed: int) -> Split:
+    """Train and test sets of sparse parity, inputs float32 in {−1, +1}^n (``vocab`` 0)."""
+    subset = parity_subset(n_bits, k, seed)
+    rng = np.random.default_rng(seed)
+    x = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=(n_train + n_test, n_bits))
+    y = parity_labels(x, subset)
+    n_facts = int(corrupt * n_train)
+    y_train = y[:n_train].copy()
+    y_train[:n_facts] = 1 - y_train[:n_facts]
+    is_fact = np.zeros(n_train, dtype=bool)
+    is_fact[:n_facts] = True
+    return Split(
+        x_train=x[:n_train], y_train=y_train, y_train_true=y[:n_train], is_fact=is_fact,
+        x_test=x[n_train:], y_test=y[n_train:], n_classes=2, vocab=0,
+    )

@@ -1,0 +1,102 @@
+"""The batched one-layer transformer against a plain per-example implementation with a full
+causal mask over all three positions (Nanda et al. 2023's architecture, no LayerNorm)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rulesfacts.errors import ConfigError
+from rulesfacts.models import build_model
+from rulesfacts.models.transformer import EnsembleTransformer
+from rulesfacts.tasks import make_split
+from rulesfacts.train.config import TrainConfig
+from rulesfacts.train.evaluate import evaluate
+from rulesfacts.train.loop import train
+from rulesfacts.train.rundir import load_run
+
+
+def _model(cfgs):
+    split = make_split(cfgs[0])
+    return build_model(cfgs, split, torch.device("cpu")), split
+
+
+def slow_forward(w: dict[str, np.ndarray], a: int, b: int, p: int, n_heads: int) -> np.ndarray:
+    """Every position, causal mask, explicit loops over heads; logits read at "=" (position 2)."""
+    x = w["embed"][[a, b, p]] + w["pos"]  # (3, d)
+    d = x.shape[1]
+    dh = d // n_heads
+    q, k, v = x @ w["W_Q"], x @ w["W_K"], x @ w["W_V"]
+    z = np.zeros_like(x)
+    for h in range(n_heads):
+        cols = slice(h * dh, (h + 1) * dh)
+        scores = q[:, cols] @ k[:, cols].T / math.sqrt(dh)
+        scores = np.where(np.tril(np.ones((3, 3))) > 0, scores, -np.inf)
+        att = np.exp(scores - scores.max(1, keepdims=True))
+        att /= att.sum(1, keepdims=True)
+        z[:, cols] = att @ v[:, cols]
+    r = x + z @ w["W_O"]
+    r = r + np.maximum(r @ w["W_mlp_in"] + w["b_mlp_in"], 0) @ w["W_mlp_out"] + w["b_mlp_out"]
+    return (r @ w["unembed"])[2]
+
+
+def test_matches_a_plain_causal_implementation():
+    cfg = TrainConfig(model="transformer", p=7, d_model=16, n_heads=4, seed=3)
+    model, split = _model([cfg])
+    w = model.member_weights(0)
+    # non-zero biases so the test sees them
+    w["b_mlp_in"] = np.random.default_rng(0).normal(size=w["b_mlp_in"].shape).astype(np.float32)
+    w["b_mlp_out"] = np.random.default_rng(1).normal(size=w["b_mlp_out"].shape).astype(np.float32)
+    model.load_member_weights(0, w)
+    got = model(torch.from_numpy(split.x_train)[None]).detach().numpy()[0]
+    for row, (a, b) in enumerate(split.x_train):
+        expected = slow_forward({k: v.astype(np.float64) for k, v in w.items()}, a, b - 7, 7, 4)
+        np.testing.assert_allclose(got[row], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_members_are_independent_of_their_ensemble():
+    cfgs = [TrainConfig(model="transformer", p=5, d_model=8, n_heads=2, seed=s) for s in (0, 1, 2)]
+    ens, split = _model(cfgs)
+    alone, _ = _model([cfgs[1]])
+    x = torch.from_numpy(split.x_test)
+    np.testing.assert_allclose(ens(x.expand(3, -1, -1))[1].detach().numpy(), alone(x[None])[0].detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    for k, v in alone.member_weights(0).items():
+        np.testing.assert_array_equal(ens.member_weights(1)[k], v)
+
+
+def test_weights_round_trip_and_default_init():
+    cfg = TrainConfig(model="transformer", p=11, d_model=32, n_heads=4, seed=0)
+    model, _ = _model([cfg, cfg.replace(seed=1)])
+    assert isinstance(model, EnsembleTransformer) and model.use_dropout is False
+    w = model.member_weights(1)
+    assert w["embed"].shape == (12, 32) and w["pos"].shape == (3, 32) and w["unembed"].shape == (32, 11)
+    assert w["W_mlp_in"].shape == (32, 128)
+    # documented init: N(0, 1/d_model), unembed N(0, 1/n_out), biases 0
+    assert abs(w["W_mlp_in"].std() - 1 / math.sqrt(32)) < 0.01
+    assert abs(w["unembed"].std() - 1 / math.sqrt(11)) < 0.03
+    assert not w["b_mlp_in"].any()
+    model.load_member_weights(0, w)
+    for k, v in w.items():
+        np.testing.assert_array_equal(model.member_weights(0)[k], v)
+
+
+def test_trains_with_the_shared_trainer(tmp_path):
+    """Full batch AdamW through ``train``: the training set is fit and a run folder is written."""
+    cfg = TrainConfig(model="transformer", p=7, d_model=16, n_heads=2, train_frac=0.6, corrupt=0.0, loss="ce",
+                      lr=3e-2, wd=0.0, epochs=60, log_every=20, n_snapshots=2, device="cpu")
+    result = train(cfg, tmp_path / "run", progress=False)
+    assert result.summary["train_acc"] == 1.0
+    assert result.summary["epoch_train_99"] is not None
+    assert (tmp_path / "run" / "weights.npz").exists()
+    # the saved weights evaluate to the logged final metrics (load_member_weights ∘ member_weights)
+    again = evaluate(cfg, load_run(tmp_path / "run").weights())
+    assert again["test_acc"] == pytest.approx(result.summary["test_acc"])
+
+
+def test_regularizers_of_the_mlp_are_rejected():
+    with pytest.raises(ConfigError, match="dropout"):
+        TrainConfig(model="transformer", dropout=0.1)
+    with pytest.raises(ConfigError, match="batchnorm"):
+        TrainConfig(model="transformer", batchnorm=True, batch_size=8)
