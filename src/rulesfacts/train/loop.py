@@ -107,6 +107,10 @@ class _Trainer:
         idx = np.unique(np.linspace(0, len(self.log_epochs) - 1, cfg.n_snapshots).round().astype(int))
         self.snapshot_epochs = {self.log_epochs[i] for i in idx} if cfg.n_snapshots else set()
         self.rows: list[list[dict]] = [[] for _ in cfgs]
+        # hand-written path: (optimizer step, train logits) of the last log pass, reused by the next
+        # full-batch step; and the flat w_in rows of the training tokens (fixed for the whole run)
+        self._logits_cache: tuple[int, torch.Tensor] | None = None
+        self._rows_cache: torch.Tensor | None = None
         self.diverged: list[int | None] = [None] * len(cfgs)
         self.epoch = 0
         self.seconds_before = 0.0
@@ -184,7 +188,7 @@ class _Trainer:
         self.opt.zero_grad()
         if self._manual():
             # full batch: the train logits of the last log pass are this step's forward (same weights)
-            cached = getattr(self, "_logits_cache", None)
+            cached = self._logits_cache
             logits = cached[1] if full_batch and cached is not None and cached[0] == self.opt.t else None
             self._logits_cache = None
             rows = self._train_rows() if full_batch else self.model.token_rows(x)
@@ -205,7 +209,7 @@ class _Trainer:
 
     def _train_rows(self) -> torch.Tensor:
         """Flat ``w_in`` row numbers of the training tokens, computed once (the set never changes)."""
-        if getattr(self, "_rows_cache", None) is None:
+        if self._rows_cache is None:
             self._rows_cache = self.model.token_rows(self.x_train)
         return self._rows_cache
 
