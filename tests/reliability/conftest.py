@@ -30,7 +30,7 @@ def slow_cli(tmp_path):
     script = tmp_path / "slow_cli.py"
     script.write_text(SLOW_CLI)
 
-    def start(args: list[str], delay: float = 0.02) -> subprocess.Popen:
+    def start(args: list[str], delay: float = 0.05) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, str(script), str(delay), *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     return start
