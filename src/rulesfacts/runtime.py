@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
-import torch
 from rich.console import Console
 
 from rulesfacts.errors import ConfigError
 
+if TYPE_CHECKING:
+    import torch
+
 
 def resolve_device(name: str) -> torch.device:
     """"auto" → CUDA when present, else CPU; "cuda" without a GPU is a config error."""
+    import torch  # here, so that torch-free code (theory, progress bars) does not pay for it
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
@@ -23,3 +30,38 @@ def resolve_device(name: str) -> torch.device:
 def stderr_console() -> Console:
     """Progress bars and logs go to stderr, so stdout stays clean for ``--json``."""
     return Console(stderr=True)
+
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def progress(total: int, label: str, enabled: bool = True, transient: bool = True,
+             ) -> Iterator[Callable[[int], None]]:
+    """The one progress bar: rich, on stderr, ``total`` units; yields ``advance(n=1)``, a no-op
+    when disabled. Every long loop in the package (training aside) reports through it."""
+    if not enabled or total <= 0:
+        yield lambda n=1: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=stderr_console(), transient=transient) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def track(items: Iterable[T], label: str, enabled: bool = True) -> Iterator[T]:
+    """Iterate over ``items`` behind a ``progress`` bar."""
+    items = list(items)
+    with progress(len(items), label, enabled) as advance:
+        for item in items:
+            yield item
+            advance()

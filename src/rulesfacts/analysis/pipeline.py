@@ -10,9 +10,8 @@ progress bar; it may be None).
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from rulesfacts.analysis.prune import ORDERS, prune_curve, prune_steps, pruning_
 from rulesfacts.analysis.transformer import analyze_transformer
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir, write_json, write_text
+from rulesfacts.runtime import progress as progress_bar
 from rulesfacts.train.rundir import Run, load_run
 
 ANALYSIS_DIR = "analysis"
@@ -65,7 +65,7 @@ def analyze_run(run_dir: Path | str, options: AnalyzeOptions | None = None, prog
     ensure_writable_dir(run.path)  # fail before the work, without creating anything yet
     out_dir = run.path / ANALYSIS_DIR
     start = time.perf_counter()
-    with _progress(progress, _work(run, options)) as advance:
+    with progress_bar(_work(run, options), "analyze", progress) as advance:
         summary = analyzer(run, out_dir, options, advance)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     write_json(out_dir / "summary.json", summary)
@@ -143,16 +143,3 @@ def _work(run: Run, options: AnalyzeOptions) -> int:
     return len(options.orders) * points + snaps
 
 
-@contextlib.contextmanager
-def _progress(enabled: bool, total: int) -> Iterator[Callable[[int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from rulesfacts.runtime import stderr_console
-
-    with Progress(TextColumn("[bold]analyze[/]"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=stderr_console(), transient=True) as prog:
-        task = prog.add_task("analyze", total=total)
-        yield lambda n: prog.advance(task, n)

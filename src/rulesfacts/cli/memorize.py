@@ -6,8 +6,6 @@ One pair and one method prints train/test accuracy, parameters, depth and second
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import typer
 
 from rulesfacts.cli.common import JSON_OPTION, emit, say
 from rulesfacts.errors import ConfigError
+from rulesfacts.runtime import progress as progress_bar
 
 
 def _ints(text: str | None, field: str) -> list[int] | None:
@@ -27,22 +26,6 @@ def _ints(text: str | None, field: str) -> list[int] | None:
     if not values:
         raise ConfigError(field, text, "at least one integer")
     return values
-
-
-@contextlib.contextmanager
-def _progress(total: int, label: str, enabled: bool) -> Iterator:
-    """A rich progress bar on stderr; yields a callable that advances it by one."""
-    if not enabled:
-        yield lambda *_: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from rulesfacts.runtime import stderr_console
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=stderr_console(), transient=True) as prog:
-        task = prog.add_task(label, total=total)
-        yield lambda *_: prog.advance(task)
 
 
 def register(app: typer.Typer) -> None:
@@ -98,20 +81,20 @@ def register(app: typer.Typer) -> None:
         summary: dict[str, Any]
         if all_pairs:
             pairs = ex.all_pairs(data)
-            with _progress(len(pairs), f"{dataset}: class pairs", progress) as step:
-                df = ex.pair_table(data, method_list, pairs, n_train, n_test, normalize, seed, on_pair=step)
+            with progress_bar(len(pairs), f"{dataset}: class pairs", progress) as step:
+                df = ex.pair_table(data, method_list, pairs, n_train, n_test, normalize, seed, on_pair=lambda _: step())
             summary = _write(df, out, f"memorize-pairs-{dataset}", ex.plot_heatmap, ex.table_markdown(df))
             summary |= {f"{m}_{k}": float(df[df.method == m][k].mean()) for m in method_list
                         for k in ("train_acc", "test_acc", "seconds")}
             summary["n_pairs"] = len(pairs)
         elif sizes is not None:
-            with _progress(len(sizes) * seeds, f"{dataset} {pair[0]}-{pair[1]}: sizes", progress) as step:
+            with progress_bar(len(sizes) * seeds, f"{dataset} {pair[0]}-{pair[1]}: sizes", progress) as step:
                 df = ex.size_curve(data, pair, sizes, method_list, normalize, range(seed, seed + seeds), on_run=step)
             summary = _write(df, out, f"memorize-size-{dataset}", ex.plot_size_curve,
                              ex.curve_markdown(df, "n_per_class"))
             summary["min_train_acc"] = float(df["train_acc"].min())
         elif widths is not None:
-            with _progress(len(widths) * seeds, f"{dataset} {pair[0]}-{pair[1]}: widths", progress) as step:
+            with progress_bar(len(widths) * seeds, f"{dataset} {pair[0]}-{pair[1]}: widths", progress) as step:
                 df = ex.width_curve(data, pair, widths, n_train, normalize, range(seed, seed + seeds), on_run=step)
             summary = _write(df, out, f"memorize-width-{dataset}", ex.plot_width_curve,
                              ex.curve_markdown(df, "bottleneck"))

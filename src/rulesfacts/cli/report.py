@@ -3,9 +3,7 @@ folder, a sweep folder or a theory spec."""
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,25 +12,10 @@ import typer
 from rulesfacts.cli.common import JSON_OPTION, emit, say
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir
+from rulesfacts.runtime import progress as progress_bar
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 REPORT_NAME = "report.html"
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, total: int, what: str) -> Iterator[Callable[[], None] | None]:
-    """A rich progress bar on stderr ticking once per run/curve; nothing when disabled."""
-    if not enabled or total <= 1:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from rulesfacts.runtime import stderr_console
-
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=stderr_console(), transient=True) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda: bar.advance(task)
 
 
 def _work_units(source: Path, kind: str) -> int:
@@ -66,7 +49,7 @@ def make_report(source: Path, out: Path | None, figures: Path | None = None, fmt
     check_output(out)
     if figures is not None:
         ensure_writable_dir(figures)
-    with _progress(progress, _work_units(source, kind), f"{kind} report") as tick:
+    with progress_bar(_work_units(source, kind), f"{kind} report", progress) as tick:
         data = report_data(source, kind, tick)
     summary = {**write_report(data, out), "source": str(source)}
     if figures is not None:

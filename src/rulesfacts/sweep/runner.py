@@ -10,15 +10,14 @@ rerun after SIGKILL or Ctrl-C trains exactly the runs without a row.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from rulesfacts.errors import ConfigError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
+from rulesfacts.runtime import progress as progress_bar
 from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
@@ -91,7 +90,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
         from rulesfacts.cli.common import say
 
         say(f"{len(recovered)} run(s) had finished before the last stop: rows added from their folders")
-    with _bar(progress, len(pending)) as advance:
+    with progress_bar(len(pending), "sweep runs", progress, transient=False) as advance:
         for gi, summaries in stream:
             rows = []
             for i, summary in zip(groups[gi], summaries, strict=True):
@@ -180,26 +179,3 @@ def _hms(seconds: float) -> str:
     m, s = divmod(int(round(seconds)), 60)
     h, m = divmod(m, 60)
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
-
-
-@contextlib.contextmanager
-def _bar(enabled: bool, total: int) -> Iterator[Any]:
-    if not enabled or total == 0:
-        yield lambda n: None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from rulesfacts.runtime import stderr_console
-
-    cols = (TextColumn("[bold]sweep[/] runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TimeRemainingColumn())
-    with Progress(*cols, console=stderr_console(), transient=False) as prog:
-        task = prog.add_task("sweep", total=total)
-        yield lambda n: prog.advance(task, n)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rulesfacts.runtime import track
 from rulesfacts.theory import errors
 from rulesfacts.theory.bayes import bayes_point
 from rulesfacts.theory.config import RAFPoint
@@ -55,7 +56,7 @@ def theory_curve(learner: str, loss: str = "square", alphas: Iterable[float] = (
     alphas = [float(a) for a in alphas]
     rows, state = [], None
     points = [RAFPoint(learner=learner, loss=loss, alpha=a, eps=eps, lam=lam, **params) for a in alphas]
-    for point in _progress(points, progress, f"{learner}/{loss} curve"):
+    for point in track(points, f"{learner}/{loss} curve", progress):
         try:
             out, state = _solve(point, state)
         except ArithmeticError:
@@ -65,16 +66,3 @@ def theory_curve(learner: str, loss: str = "square", alphas: Iterable[float] = (
     return df[[*CURVE_COLUMNS, *[c for c in df.columns if c not in CURVE_COLUMNS]]]
 
 
-def _progress(items: list, show: bool, label: str):
-    if not show:
-        yield from items
-        return
-    from rich.progress import Progress
-
-    from rulesfacts.runtime import stderr_console
-
-    with Progress(console=stderr_console(), transient=True) as bar:
-        task = bar.add_task(label, total=len(items))
-        for item in items:
-            yield item
-            bar.advance(task)

@@ -27,7 +27,8 @@ import pandas as pd
 
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_toml
-from rulesfacts.theory.api import _progress, solve_point, theory_curve
+from rulesfacts.runtime import track
+from rulesfacts.theory.api import solve_point, theory_curve
 from rulesfacts.theory.config import RAFPoint
 
 X_AXES = ("alpha", "lam", "kappa")
@@ -107,7 +108,7 @@ def figure_data(fig: dict[str, Any], progress: bool = False) -> pd.DataFrame:
         frames.append(df)
         sim = fig.get("simulate")
         if sim:
-            for v in _progress(sim["xs"], progress, f"{fig['name']}: simulation"):
+            for v in track(sim["xs"], f"{fig['name']}: simulation", progress):
                 point = _point(fig, {**extra, x: v}, fig["name"])
                 out = simulate_point(point, d=int(sim.get("d", 500)), seeds=int(sim.get("seeds", 3)),
                                      n_test=int(sim.get("n_test", 20000)))

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from rulesfacts.theory.api import _progress, solve_point
+from rulesfacts.runtime import track
+from rulesfacts.theory.api import solve_point
 
 LOG_LAM_BOUNDS = (-4.0, 2.0)  # λ ∈ [1e-4, 1e2]
 
@@ -35,7 +36,7 @@ def tradeoff_curve(learner: str, loss: str, alpha: float, eps: float, lams: Iter
                    progress: bool = False, **params: Any) -> pd.DataFrame:
     """E_gen and E_mem along λ (columns lam, e_gen, e_mem, m, q, V, ...): the trade-off curve."""
     rows = [{"lam": lam, **solve_point(learner, loss, alpha=alpha, eps=eps, lam=lam, **params)}
-            for lam in _progress([float(v) for v in lams], progress, f"{learner}/{loss} λ sweep")]
+            for lam in track([float(v) for v in lams], f"{learner}/{loss} λ sweep", progress)]
     return pd.DataFrame(rows)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from rulesfacts.errors import ConfigError
+from rulesfacts.runtime import track
 from rulesfacts.theory.config import RAFPoint
 from rulesfacts.theory.losses import Loss, get_loss
 from rulesfacts.theory.models.activations import activation, ge_coefficients
@@ -163,11 +164,9 @@ def simulate_point(point: RAFPoint, d: int = 1000, seeds: int = 5, seed0: int = 
         raise ConfigError("d", d, "an integer >= 2")
     if seeds < 1:
         raise ConfigError("seeds", seeds, "an integer >= 1")
-    from rulesfacts.theory.api import _progress
-
     t0 = time.perf_counter()
     rows = [simulate_once(point, d, seed0 + s, n_test)
-            for s in _progress(list(range(seeds)), progress, f"simulate {point.learner}/{point.loss}")]
+            for s in track(range(seeds), f"simulate {point.learner}/{point.loss}", progress)]
     out: dict[str, float] = {"d": d, "seeds": seeds}
     for k in METRICS:
         vals = np.array([r[k] for r in rows])
