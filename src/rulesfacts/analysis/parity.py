@@ -95,7 +95,8 @@ def analyze_parity(run: Run, out_dir: Path | None = None, options: Any = None,
 
         out_dir = Path(out_dir)
         write_text(out_dir / "parity.csv", table.to_csv(index=False, float_format="%.6g"))
-        plot_parity({_label(cfg): run}, out_dir / "parity.png")
+        label = _label(cfg)
+        plot_parity({label: run}, out_dir / "parity.png", {label: table})
         out |= {"out_dir": str(out_dir), "files": ["parity.csv", "parity.png"]}
     return out
 
@@ -105,9 +106,10 @@ def _label(cfg: TrainConfig) -> str:
     return ", ".join(parts) or "no decay"
 
 
-def plot_parity(runs: dict[str, Run], path: Path) -> Path:
+def plot_parity(runs: dict[str, Run], path: Path, tables: dict[str, pd.DataFrame] | None = None) -> Path:
     """Three panels per labelled run: test accuracy, relevant-bit mass and the final per-bit mass
-    of the first layer (relevant bits marked)."""
+    of the first layer (relevant bits marked). ``tables``: ``parity_table`` of runs already read
+    (each one loads every snapshot)."""
     import matplotlib.pyplot as plt
 
     from rulesfacts.report.plots import save_figure
@@ -120,7 +122,7 @@ def plot_parity(runs: dict[str, Run], path: Path) -> Path:
         m = run.metrics
         ax_acc.plot(m["epoch"], m["test_acc"], color=c, label=f"{label} test")
         ax_acc.plot(m["epoch"], m["train_acc"], color=c, ls=":", lw=1)
-        t = parity_table(run)
+        t = tables[label] if tables and label in tables else parity_table(run)
         ax_mass.plot(t["epoch"], t["relevant_mass"], color=c, marker=".", label=label)
         col = np.abs(run.weights()["W_in"]).sum(0)
         bits = np.arange(len(col))

@@ -54,9 +54,5 @@ def register(app: typer.Typer) -> None:
         training. Reports its accuracy on the train half, the test half and all p² pairs."""
         from rulesfacts.analysis.analytic import analytic_metrics
 
-        if seed < 0:
-            from rulesfacts.errors import ConfigError
-
-            raise ConfigError("seed", seed, "a non-negative integer")
         summary = {"p": p, "width": width, "seed": seed, **analytic_metrics(p, width, seed)}
         emit(summary, as_json, title="analytic network")

@@ -63,10 +63,8 @@ def register(app: typer.Typer) -> None:
         modes = sum([all_pairs, sizes is not None, widths is not None])
         if modes > 1:
             raise ConfigError("mode", "several", "one of --all-pairs, --size-curve, --width-curve at a time")
-        has_pair = pair[0] is not None and pair[1] is not None
-        if modes == 0 or sizes is not None or widths is not None:
-            if not has_pair:
-                raise ConfigError("pair", None, "two class labels, e.g. --pair 1 7")
+        if not all_pairs and (pair[0] is None or pair[1] is None):  # every mode but --all-pairs uses --pair
+            raise ConfigError("pair", None, "two class labels, e.g. --pair 1 7")
         if threads < 1:
             raise ConfigError("threads", threads, "a positive number of threads")
         data = load_dataset(dataset, data_dir, seed=seed)  # bad files fail here, before any folder is made
@@ -75,9 +73,6 @@ def register(app: typer.Typer) -> None:
 
             ensure_writable_dir(out)
         progress = not quiet
-        import torch
-
-        torch.set_num_threads(threads)
         summary: dict[str, Any]
         if all_pairs:
             pairs = ex.all_pairs(data)
@@ -110,10 +105,10 @@ def register(app: typer.Typer) -> None:
 
 def _write(df, out: Path, stem: str, plot, text: str) -> dict[str, Any]:
     """CSV + markdown + PNG, each written atomically; returns their paths."""
-    from rulesfacts.io import save_with, write_text
+    from rulesfacts.io import write_text
 
     csv, md, png = out / f"{stem}.csv", out / f"{stem}.md", out / f"{stem}.png"
-    save_with(csv, lambda f: f.write(df.to_csv(index=False).encode()))
+    write_text(csv, df.to_csv(index=False))
     write_text(md, text)
     plot(df, png)
     if not df.empty:

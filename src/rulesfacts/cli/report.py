@@ -28,10 +28,11 @@ def _work_units(source: Path, kind: str) -> int:
 
         spec = load_theory_spec(source)
         return len(spec.eps) * len(spec.lam)
+    from rulesfacts.report.run_report import RunReportOptions
     from rulesfacts.train.rundir import load_run
 
-    run = load_run(source)
-    return min(len(run.snapshot_epochs()), 40) + 2  # snapshots, then the two pruning curves
+    run, opts = load_run(source), RunReportOptions()
+    return min(len(run.snapshot_epochs()), opts.max_snapshots) + len(opts.prune_orders)  # snapshots, pruning curves
 
 
 def make_report(source: Path, out: Path | None, figures: Path | None = None, fmt: str = "png",

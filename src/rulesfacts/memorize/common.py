@@ -46,7 +46,12 @@ class MemorizationNet(nn.Module):
 
     def predict(self, x: np.ndarray | torch.Tensor) -> np.ndarray:
         """Label +1 where F(x) > 0, else −1 (F = 0, "no training point claims x", counts as −1)."""
-        return np.where(self.score(x) > 0, 1, -1)
+        return decide(self.score(x))
+
+
+def decide(scores: np.ndarray) -> np.ndarray:
+    """The ±1 decision rule on network outputs: +1 where F(x) > 0, else −1."""
+    return np.where(scores > 0, 1, -1)
 
 
 def accuracy(net: MemorizationNet, x: np.ndarray, y: np.ndarray) -> float:
@@ -91,6 +96,11 @@ def fixed_linear(weight: np.ndarray, bias: np.ndarray | None = None) -> nn.Linea
             layer.bias.copy_(torch.from_numpy(np.asarray(bias, dtype=np.float64).reshape(-1)))
     layer.requires_grad_(False)
     return layer
+
+
+def nonzero_params(*layers: nn.Module) -> int:
+    """Parameters as the paper counts them: the nonzero weights and biases."""
+    return int(sum(int(torch.count_nonzero(p)) for layer in layers for p in layer.parameters()))
 
 
 def projection_direction(x: np.ndarray, y: np.ndarray, seed: int, tries: int = 32,

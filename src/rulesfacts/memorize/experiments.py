@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.memorize.common import MemorizationNet, accuracy, torch_threads
+from rulesfacts.memorize.common import MemorizationNet, accuracy, decide, torch_threads
 from rulesfacts.tasks.images import ImageData, PairTask, make_pair
 
 METHODS = ("m1", "m2", "m3", "mlp")
 METHOD_LABELS = {"m1": "M1 Yu et al. (Thm 7.3)", "m2": "M2 projection (Park et al.)",
                  "m3": "M3 bit extraction (Vardi et al.)", "mlp": "trained MLP"}
-RESULT_KEYS = ("train_acc", "test_acc", "test_undecided", "params", "depth", "width", "seconds")
 
 
 def build(method: str, x: np.ndarray, y: np.ndarray, seed: int = 0, mlp_params: int | None = None,
@@ -56,7 +55,7 @@ def run_method(task: PairTask, method: str, seed: int = 0, mlp_params: int | Non
         net = build(method, task.x_train, task.y_train, seed, mlp_params, bottleneck)
         train_acc = accuracy(net, task.x_train, task.y_train)
         scores = net.score(task.x_test)
-    test_acc = float(np.mean(np.where(scores > 0, 1, -1) == task.y_test)) if len(scores) else float("nan")
+    test_acc = float(np.mean(decide(scores) == task.y_test)) if len(scores) else float("nan")
     return {
         "train_acc": train_acc,
         "test_acc": test_acc,

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from rulesfacts.memorize.common import (
     MemorizationNet,
     NetInfo,
     check_labels,
     fixed_linear,
+    nonzero_params,
     projection_direction,
 )
 
@@ -56,12 +56,7 @@ class ParkNetwork(MemorizationNet):
         self.hidden = fixed_linear(np.ones((2 * len(theta), 1)), np.concatenate([-(theta - w), -(theta + w)]))
         slope = jump / (2 * w)
         self.out = fixed_linear(np.concatenate([slope, -slope])[None, :], np.array([float(ys[0])]))
-        self.info = NetInfo(params=_nonzero(self.proj, self.hidden, self.out), depth=3, width=1)
+        self.info = NetInfo(params=nonzero_params(self.proj, self.hidden, self.out), depth=3, width=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(torch.relu(self.hidden(self.proj(x)))).squeeze(-1)
-
-
-def _nonzero(*layers: nn.Linear) -> int:
-    """Parameters as the paper counts them: the nonzero weights and biases."""
-    return int(sum(int(torch.count_nonzero(p)) for layer in layers for p in layer.parameters()))

@@ -52,8 +52,9 @@ class TrainedMLP(MemorizationNet):
         super().__init__()
         y = check_labels(y)
         x = np.asarray(x, dtype=np.float64)
-        self.mu = torch.from_numpy(x.mean(0))  # centring is part of the input layer (folded into b₁ below)
-        xt = torch.from_numpy(x - x.mean(0)).float()
+        mu = x.mean(0)
+        self.mu = torch.from_numpy(mu)  # centring is part of the input layer (folded into b₁ below)
+        xt = torch.from_numpy(x - mu).float()
         yt = torch.from_numpy(y).float()
         for attempt in range(cfg.restarts + 1):  # a small net can stall on a few points: re-initialise
             net = _init(x.shape[1], cfg.width, cfg.seed + attempt)

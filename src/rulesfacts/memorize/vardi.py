@@ -41,15 +41,11 @@ from rulesfacts.memorize.common import (
     NetInfo,
     check_labels,
     fixed_linear,
+    nonzero_params,
     projection_direction,
 )
 
 MAX_BITS = 50  # a float64 mantissa holds 52 bits; keep a margin
-
-
-def _ramp(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """step(z) = [ReLU(z − lo) − ReLU(z − hi)] / (hi − lo): 0 below lo, 1 above hi."""
-    return np.array([1.0, 1.0]), np.array([-lo, -hi]), 1.0 / (hi - lo)
 
 
 class VardiNetwork(MemorizationNet):
@@ -117,8 +113,7 @@ class VardiNetwork(MemorizationNet):
         self.out = fixed_linear(np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([-1.0]))
         layers = [self.proj, self.rank_units, self.rank_sum, self.block_ramp, self.block_clamp, self.state,
                   *chain, self.out]
-        params = int(sum(int(torch.count_nonzero(p)) for layer in layers for p in layer.parameters()))
-        self.info = NetInfo(params=params, depth=len(layers), width=1)
+        self.info = NetInfo(params=nonzero_params(*layers), depth=len(layers), width=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = torch.relu(self.rank_units(self.proj(x)))

@@ -68,3 +68,9 @@ def quantize_unit(v: np.ndarray) -> dict[str, Any]:
     codes = np.round(np.clip(v, 0, 1) * 255).astype(np.uint8)
     return {"rows": int(v.shape[0]), "cols": int(v.shape[1]), "seq": True,
             "b64": base64.b64encode(codes.tobytes()).decode("ascii")}
+
+
+def dequantize_unit(q: dict[str, Any]) -> np.ndarray:
+    """The inverse of ``quantize_unit`` (what the browser computes), for static figures."""
+    codes = np.frombuffer(base64.b64decode(q["b64"]), dtype=np.uint8)
+    return codes.reshape(q["rows"], q["cols"]) / 255

@@ -7,13 +7,12 @@ same numbers in the same colours.
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rulesfacts.report.encode import dequantize
+from rulesfacts.report.encode import dequantize, dequantize_unit
 from rulesfacts.report.plots import plt, save_figure
 from rulesfacts.report.run_report import CLASS_COLORS, PART_COLORS, PART_LABELS
 
@@ -84,8 +83,7 @@ def plot_spectrum(data: dict[str, Any], path: Path) -> Path:
         ax.set(xlabel="frequency k", title=f"summed over neurons, epoch {f['epoch']}")
     axes[0].set_ylabel("fraction of power")
     axes[1].legend(fontsize=8)
-    rows = frames[-1]["spectrum_rows"]
-    image = np.frombuffer(base64.b64decode(rows["b64"]), np.uint8).reshape(rows["rows"], rows["cols"]) / 255
+    image = dequantize_unit(frames[-1]["spectrum_rows"])
     axes[2].imshow(image[snaps["final_order"]], aspect="auto", cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
     axes[2].set(xlabel="frequency k (weights from a)", ylabel="neurons (by frequency)",
                 title=f"per neuron, epoch {frames[-1]['epoch']}", yticks=[])
@@ -144,19 +142,17 @@ def plot_phase_diagram(data: dict[str, Any], path: Path, metric: str = "phase") 
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.5, 3.6), squeeze=False)
     xs, ys = data["x"]["values"], data["y"]["values"]
     colors = list(data["phase_colors"].values())
+    grids = [phase_grid(data, panel, metric) for panel in panels]
+    if metric == "phase":
+        style = {"cmap": ListedColormap(colors), "vmin": -0.5, "vmax": len(colors) - 0.5}
+    else:  # one colour scale shared by all panels
+        style = {"cmap": "viridis", "vmin": np.nanmin(grids), "vmax": np.nanmax(grids)}
+    x_step, y_step = max(1, len(xs) // 5), max(1, len(ys) // 5)
     image = None
-    for ax, panel in zip(axes[0], panels, strict=True):
-        grid = phase_grid(data, panel, metric)
-        if metric == "phase":
-            image = ax.imshow(grid, origin="lower", cmap=ListedColormap(colors), vmin=-0.5, vmax=len(colors) - 0.5,
-                              aspect="auto", interpolation="nearest")
-        else:
-            all_vals = np.concatenate([phase_grid(data, p, metric).ravel() for p in panels])
-            image = ax.imshow(grid, origin="lower", cmap="viridis", aspect="auto", interpolation="nearest",
-                              vmin=np.nanmin(all_vals), vmax=np.nanmax(all_vals))
-        step = max(1, len(xs) // 5)
-        ax.set_xticks(range(0, len(xs), step), [f"{v:g}" for v in xs[::step]])
-        ax.set_yticks(range(0, len(ys), max(1, len(ys) // 5)), [f"{v:g}" for v in ys[::max(1, len(ys) // 5)]])
+    for ax, panel, grid in zip(axes[0], panels, grids, strict=True):
+        image = ax.imshow(grid, origin="lower", aspect="auto", interpolation="nearest", **style)
+        ax.set_xticks(range(0, len(xs), x_step), [f"{v:g}" for v in xs[::x_step]])
+        ax.set_yticks(range(0, len(ys), y_step), [f"{v:g}" for v in ys[::y_step]])
         ax.set(xlabel=data["x"]["name"], title=panel["label"])
     axes[0, 0].set_ylabel(data["y"]["name"])
     if metric == "phase":

@@ -19,13 +19,12 @@ from rulesfacts.report.encode import even_indices, quantize, quantize_unit, roun
 from rulesfacts.report.plots import SUBSET_COLORS, SUBSET_LABELS
 from rulesfacts.train.rundir import Run
 
-# (subset key, metrics.csv column) of the accuracy and loss panels.
+# (subset key, metrics.csv column) of the accuracy and loss panels; prune_curve's table has the
+# same accuracy columns, so the pruning panel uses ACC_CURVES too.
 ACC_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized", "facts_memorized"),
               ("facts_recovered", "facts_recovered"), ("test", "test_acc"))
 LOSS_CURVES = (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
                ("test", "test_loss"))
-PRUNE_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized", "facts_memorized"),
-                ("facts_recovered", "facts_recovered"), ("test", "test_acc"))
 IPR_BINS = 30
 # Colours of the three weight vectors of a neuron (spectra) and of the two neuron classes; the
 # classes reuse the subset colours of what they carry: the rule (clean) and the facts.
@@ -219,7 +218,7 @@ def prune_data(run: Run, opts: RunReportOptions, tick: Callable[[], None] | None
     for order in opts.prune_orders:
         df = prune_curve(run.config, weights, order=order, steps=opts.prune_steps)
         rows = np.arange(len(df))
-        curves[order] = {"n_pruned": [int(v) for v in df["n_pruned"]], "series": curve_series(df, PRUNE_CURVES, rows)}
+        curves[order] = {"n_pruned": [int(v) for v in df["n_pruned"]], "series": curve_series(df, ACC_CURVES, rows)}
         if tick:
             tick()
     return {"width": int(weights["W_in"].shape[0]), "curves": curves}

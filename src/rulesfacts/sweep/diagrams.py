@@ -15,6 +15,7 @@ import pandas as pd
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import write_text
 from rulesfacts.sweep.phases import PHASE_COLORS, PHASES
+from rulesfacts.sweep.spec import CONFIG_FIELDS
 from rulesfacts.train.config import TrainConfig
 
 REPLICATE_FIELDS = ("seed", "data_seed")  # never panels: they are averaged over
@@ -23,8 +24,7 @@ AXIS_LABELS = {"train_frac": "training fraction α", "corrupt": "corruption ξ",
 
 def swept_fields(df: pd.DataFrame) -> list[str]:
     """Config columns that take more than one value in the table (the sweep's axes)."""
-    names = [f.name for f in fields(TrainConfig) if f.name != "extra"]
-    return [n for n in names if n in df.columns and df[n].astype(str).nunique() > 1]
+    return [n for n in CONFIG_FIELDS if n in df.columns and df[n].astype(str).nunique() > 1]
 
 
 def panel_fields(df: pd.DataFrame, x: str, y: str, panel: str = "") -> list[str]:

@@ -62,11 +62,12 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     groups = ex.plan_groups([c for _, c in pending], exe.max_ensemble, exe.max_memory_mb)
     # largest groups first, so the last group to finish is a small one (less idle tail)
     groups.sort(key=lambda g: -_work(pending[i][1] for i in g))
-    if workers is None and exe.workers == 0 and _work(c for _, c in pending) < PROBE_MIN_WORK:
+    work = _work(c for _, c in pending)
+    if workers is None and exe.workers == 0 and work < PROBE_MIN_WORK:
         n_workers = 1  # a sweep of seconds: spawning workers (each imports torch) costs more than it saves
     parallel = min(n_workers, len(groups)) if executor == "local" else max(1, n_workers)
     est = None
-    if pending and (estimate or (estimate is None and _work(c for _, c in pending) > PROBE_MIN_WORK)):
+    if pending and (estimate or (estimate is None and work > PROBE_MIN_WORK)):
         est = estimate_seconds([[pending[i][1] for i in g] for g in groups], threads, max(1, parallel))
         if progress:
             from rulesfacts.cli.common import say
@@ -92,12 +93,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
         say(f"{len(recovered)} run(s) had finished before the last stop: rows added from their folders")
     with progress_bar(len(pending), "sweep runs", progress, transient=False) as advance:
         for gi, summaries in stream:
-            rows = []
-            for i, summary in zip(groups[gi], summaries, strict=True):
-                rid, cfg = pending[i]
-                row = store.make_row(rid, cfg, summary, "", f"{RUNS}/{rid}")
-                row["phase"] = classify(row, spec.phases)
-                rows.append(row)
+            rows = [_row(*pending[i], summary, spec) for i, summary in zip(groups[gi], summaries, strict=True)]
             store.insert_rows(out, rows)
             trained += len(rows)
             advance(len(rows))
@@ -135,11 +131,16 @@ def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: S
         except (DataFileError, ConfigError):
             continue
         if same and isinstance(summary, dict) and summary.get("status") in ("completed", "diverged"):
-            row = store.make_row(rid, cfg, summary, "", f"{RUNS}/{rid}")
-            row["phase"] = classify(row, spec.phases)
-            rows.append(row)
+            rows.append(_row(rid, cfg, summary, spec))
     store.insert_rows(out, rows)
     return {r["run_id"] for r in rows}
+
+
+def _row(rid: str, cfg: TrainConfig, summary: dict[str, Any], spec: SweepSpec) -> dict[str, Any]:
+    """The table row of a finished run, its phase named from the row's own metrics."""
+    row = store.make_row(rid, cfg, summary, "", f"{RUNS}/{rid}")
+    row["phase"] = classify(row, spec.phases)
+    return row
 
 
 def _unique(cfgs: list[TrainConfig]) -> list[tuple[str, TrainConfig]]:

@@ -39,7 +39,7 @@ TIMING_COLUMNS = ("seconds",)
 def _sql_type(name: str, default: Any) -> str:
     if name in ("betas", "extra"):
         return "TEXT"
-    if isinstance(default, bool) or isinstance(default, int):
+    if isinstance(default, int):  # bool included
         return "INTEGER"
     if isinstance(default, float) or name in ("init_scale",):
         return "REAL"
@@ -116,6 +116,8 @@ def load_results(sweep_dir: Path | str) -> pd.DataFrame:
             df = pd.read_sql("SELECT * FROM runs ORDER BY run_id", conn)
         except (pd.errors.DatabaseError, sqlite3.DatabaseError) as e:
             raise DataFileError(path, f"cannot read table 'runs' ({e})") from None
-    for col in ("bias", "batchnorm", "lr_batch_scaling"):
-        df[col] = df[col].astype(bool)
+    cfg = TrainConfig()
+    for f in fields(TrainConfig):  # SQLite stores booleans as 0/1
+        if isinstance(getattr(cfg, f.name), bool):
+            df[f.name] = df[f.name].astype(bool)
     return df

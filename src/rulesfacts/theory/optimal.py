@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
@@ -38,7 +37,3 @@ def tradeoff_curve(learner: str, loss: str, alpha: float, eps: float, lams: Iter
     rows = [{"lam": lam, **solve_point(learner, loss, alpha=alpha, eps=eps, lam=lam, **params)}
             for lam in track([float(v) for v in lams], f"{learner}/{loss} λ sweep", progress)]
     return pd.DataFrame(rows)
-
-
-def default_lams(n: int = 25) -> np.ndarray:
-    return np.logspace(*LOG_LAM_BOUNDS, n)

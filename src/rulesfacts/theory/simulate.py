@@ -140,8 +140,9 @@ def _simulate_rf(point: RAFPoint, data: RAFData, loss: Loss, d: int, rng: np.ran
     def features(X):  # centred: μ0 is a constant feature the theory drops (Gerace et al. 2020)
         return (act(X @ F.T / np.sqrt(d)) - ge.mu0) / np.sqrt(p)
 
-    a = fit_ridge(features(data.X), data.y, loss, point.lam)
-    wrong = data.y * (features(data.X) @ a) <= 0
+    Z = features(data.X)
+    a = fit_ridge(Z, data.y, loss, point.lam)
+    wrong = data.y * (Z @ a) <= 0
     errs = []
     for start in range(0, n_test, 5000):
         Xt = rng.standard_normal((min(5000, n_test - start), d))
