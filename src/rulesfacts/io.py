@@ -50,7 +50,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
 
 
 def save_with(path: Path, saver: Callable[[Any], None]) -> None:
@@ -94,7 +94,8 @@ def ensure_writable_dir(path: Path) -> Path:
     return path
 
 
-def _json_default(o: Any) -> Any:
+def json_default(o: Any) -> Any:
+    """``default=`` for json.dumps: arrays and NumPy scalars as lists/numbers, paths as strings."""
     if hasattr(o, "tolist"):
         return o.tolist()
     if isinstance(o, Path):

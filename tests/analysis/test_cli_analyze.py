@@ -23,6 +23,8 @@ def test_analytic_bad_p_is_one_line(capsys: pytest.CaptureFixture) -> None:
     code, out, err = run_cli(["analytic", "--p", "2", "--json"], capsys)
     assert code == 2 and out == ""
     assert err.startswith("error: p=2") and err.count("\n") == 1
+    code, out, err = run_cli(["analytic", "--p", "13", "--seed", "-1", "--json"], capsys)
+    assert code == 2 and out == "" and err.startswith("error: seed=-1")
 
 
 def test_analyze_writes_tables_and_figures(tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

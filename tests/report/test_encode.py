@@ -3,7 +3,15 @@ import math
 import numpy as np
 import pytest
 
-from rulesfacts.report.encode import dequantize, even_indices, quantize, rounded, rounded_list
+from rulesfacts.report.encode import (
+    dequantize,
+    dequantize_unit,
+    even_indices,
+    quantize,
+    quantize_unit,
+    rounded,
+    rounded_list,
+)
 
 
 def test_rounded_keeps_four_significant_digits_and_drops_non_finite():
@@ -45,3 +53,10 @@ def test_quantize_of_zeros_and_nans_is_finite():
     q = quantize(np.array([[0.0, np.nan], [0.0, 0.0]]))
     assert q["scale"] == 0.0
     assert np.all(dequantize(q) == 0)
+
+
+def test_quantize_unit_round_trip_clips_to_the_unit_interval():
+    v = np.array([[0.0, 0.25, 1.0], [np.nan, -0.5, 2.0]])
+    back = dequantize_unit(quantize_unit(v))
+    assert back.shape == v.shape
+    assert np.abs(back - np.array([[0.0, 0.25, 1.0], [0.0, 0.0, 1.0]])).max() <= 0.5 / 255

@@ -3,8 +3,7 @@
 import pytest
 
 from rulesfacts.sweep.spec import parse_spec
-
-TIMING = ["seconds"]
+from rulesfacts.sweep.store import TIMING_COLUMNS
 
 
 def tiny_spec(epochs=40, max_ensemble=32, **axes):
@@ -16,7 +15,7 @@ def tiny_spec(epochs=40, max_ensemble=32, **axes):
 
 def comparable(df):
     """A results table without its wall-clock columns, in run_id order."""
-    return df.drop(columns=TIMING).sort_values("run_id").reset_index(drop=True)
+    return df.drop(columns=list(TIMING_COLUMNS)).sort_values("run_id").reset_index(drop=True)
 
 
 @pytest.fixture

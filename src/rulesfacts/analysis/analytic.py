@@ -35,7 +35,7 @@ def analytic_params(p: int, width: int, seed: int = 0) -> tuple[np.ndarray, np.n
     """Frequencies cycling through 1..(p−1)//2 (each used ⌊N/K⌋ or ⌈N/K⌉ times) and phases
     φ¹, φ² drawn uniformly in [0, 2π) from ``seed``."""
     check_size(p, width)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError("seed", seed, "a non-negative integer")
     n_freq = (p - 1) // 2
     freq = 1 + np.arange(width) % n_freq

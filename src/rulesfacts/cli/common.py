@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from rulesfacts.io import _json_default
+from rulesfacts.io import json_default
 from rulesfacts.runtime import stderr_console
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one machine-readable JSON object on stdout.")
@@ -17,7 +17,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one machine-readable JSO
 def emit(summary: dict[str, Any], as_json: bool, title: str = "") -> None:
     """Print ``summary``: one JSON object on stdout with --json, else a readable table on stderr."""
     if as_json:
-        sys.stdout.write(json.dumps(summary, default=_json_default, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(summary, default=json_default, sort_keys=True) + "\n")
         sys.stdout.flush()
         return
     from rich.table import Table

@@ -62,11 +62,11 @@ def register(app: typer.Typer) -> None:
         from rulesfacts.sweep.diagrams import plot_metric_heatmap, plot_phase_diagram
         from rulesfacts.sweep.runner import SPEC
         from rulesfacts.sweep.spec import DiagramConfig, load_spec
-        from rulesfacts.sweep.store import load_results
+        from rulesfacts.sweep.store import load_results, table_path
 
         df = load_results(sweep_dir)
         if df.empty:
-            raise DataFileError(sweep_dir / "results.sqlite", "no finished runs yet (run `rulesfacts sweep` first)")
+            raise DataFileError(table_path(sweep_dir), "no finished runs yet (run `rulesfacts sweep` first)")
         diagram = load_spec(sweep_dir / SPEC).diagram if (sweep_dir / SPEC).is_file() else DiagramConfig()
         x, y, panel = x or diagram.x, y or diagram.y, panel if panel is not None else diagram.panel
         title = f"{sweep_dir.name}: {len(df)} runs"

@@ -57,15 +57,11 @@ def register(app: typer.Typer) -> None:
                      quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
                      as_json: bool = JSON_OPTION) -> None:
         """Fit the learner exactly on finite-d RAF data; mean ± standard error over seeds, theory beside."""
-        from rulesfacts.errors import ConfigError, RulesfactsError
+        from rulesfacts.errors import RulesfactsError
         from rulesfacts.theory import solve_point
         from rulesfacts.theory.simulate import simulate_point
 
         point = _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar)
-        if point.learner == "bayes":
-            raise ConfigError("learner", "bayes", "linear | kernel | rf (the Bayes estimator is theory only)")
-        if n_test < 1:
-            raise ConfigError("n_test", n_test, "an integer >= 1")
         out: dict[str, Any] = {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
                                "eps": point.eps, "lam": point.lam}
         out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json))

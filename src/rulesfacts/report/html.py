@@ -18,7 +18,7 @@ from typing import Any
 
 from rulesfacts import __version__
 from rulesfacts.errors import DataFileError, OutputError
-from rulesfacts.io import _json_default, ensure_writable_dir, write_text
+from rulesfacts.io import ensure_writable_dir, json_default, write_text
 
 KINDS = ("run", "sweep", "theory")
 MAX_BYTES = 10 * 1024 * 1024  # the issue's bound for default runs; larger reports are still written
@@ -53,7 +53,7 @@ def asset(name: str) -> str:
 
 def embed_json(data: dict[str, Any]) -> str:
     """``data`` as compact JSON that cannot end the <script> element it sits in."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=_json_default, ensure_ascii=False)
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=json_default, ensure_ascii=False)
     return text.replace("<", "\\u003c")  # "<" occurs only inside JSON strings, where this escape is valid
 
 

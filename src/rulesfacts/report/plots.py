@@ -27,25 +27,13 @@ SUBSET_LABELS = {
 
 
 def plot_run_curves(run: Run, path: Path) -> Path:
-    """Accuracy and loss per subset vs epoch."""
-    df = run.metrics
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, col in (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized", "facts_memorized"),
-                     ("facts_recovered", "facts_recovered"), ("test", "test_acc")):
-        if col in df and df[col].notna().any():
-            ax_acc.plot(df["epoch"], df[col], color=SUBSET_COLORS[key], label=SUBSET_LABELS[key])
-    for key, col in (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
-                     ("test", "test_loss")):
-        if col in df and df[col].notna().any():
-            ax_loss.plot(df["epoch"], df[col], color=SUBSET_COLORS[key],
-                         label="facts" if key == "facts_memorized" else SUBSET_LABELS[key])
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(-0.02, 1.02), title="accuracy per subset")
-    ax_loss.set(xlabel="epoch", ylabel="loss", yscale="log", title="loss per subset")
-    ax_acc.legend(fontsize=8)
-    ax_loss.legend(fontsize=8)
-    fig.suptitle(run_title(run.config), fontsize=10)
-    fig.tight_layout()
-    return save_figure(fig, path)
+    """Accuracy and loss per subset vs epoch, for every logged epoch: the report's curves panel
+    (``report.figures.plot_curves``) drawn straight from a run folder."""
+    from rulesfacts.report.figures import plot_curves
+    from rulesfacts.report.run_report import curves_data
+
+    data = {"curves": curves_data(run.metrics, len(run.metrics)), "config_line": run_title(run.config)}
+    return plot_curves(data, path)
 
 
 def run_title(c) -> str:

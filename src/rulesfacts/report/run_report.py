@@ -155,9 +155,10 @@ def max_frames(opts: RunReportOptions, n_neurons: int, final: dict[str, np.ndarr
     return int(max(2, min(opts.max_snapshots, opts.heatmap_bytes // per_frame)))
 
 
-def snapshot_data(run: Run, opts: RunReportOptions, tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
-    """Heatmaps (8-bit), spectra, IPR histograms and neuron orders at each kept snapshot."""
-    final = run.weights() if (run.path / "weights.npz").is_file() else None
+def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReportOptions,
+                  tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
+    """Heatmaps (8-bit), spectra, IPR histograms and neuron orders at each kept snapshot
+    (``final``: the run's weights.npz, None while it is unfinished)."""
     epochs = run.snapshot_epochs()
     if final is None and not epochs:
         return None
@@ -205,15 +206,15 @@ def snapshot_data(run: Run, opts: RunReportOptions, tick: Callable[[], None] | N
     return out
 
 
-def prune_data(run: Run, opts: RunReportOptions, tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
+def prune_data(run: Run, weights: dict[str, np.ndarray] | None, opts: RunReportOptions,
+               tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
     """The final network's pruning curves (``analysis.prune.prune_curve``), one per order."""
-    if not is_fourier_net(run) or not opts.prune_orders or not (run.path / "weights.npz").is_file():
+    if not is_fourier_net(run) or not opts.prune_orders or weights is None:
         return None
     try:
         from rulesfacts.analysis.prune import prune_curve
     except ImportError:  # the analysis package predates pruning: the panel says so
         return None
-    weights = run.weights()
     curves = {}
     for order in opts.prune_orders:
         df = prune_curve(run.config, weights, order=order, steps=opts.prune_steps)
@@ -238,9 +239,10 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
     """Everything the run page shows, as one JSON-ready dict (``tick``: once per snapshot and
     per pruning curve, for a progress bar)."""
     opts = opts or RunReportOptions()
+    weights = run.weights() if (run.path / "weights.npz").is_file() else None  # read once, used twice
     summary = {k: (rounded(v) if isinstance(v, float) else v) for k, v in run.summary.items()
                if isinstance(v, (int, float, str)) or v is None}
     return {"kind": "run", "title": f"rulesfacts run: {run.path.name}", "config_line": config_line(run),
             "config": run.config.to_dict(), "summary": summary, "curves": curves_data(run.metrics, opts.max_points),
-            "snapshots": snapshot_data(run, opts, tick), "prune": prune_data(run, opts, tick), "help": HELP,
-            "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}
+            "snapshots": snapshot_data(run, weights, opts, tick), "prune": prune_data(run, weights, opts, tick),
+            "help": HELP, "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}

@@ -161,6 +161,10 @@ def _mean(x: np.ndarray) -> float:
 def simulate_point(point: RAFPoint, d: int = 1000, seeds: int = 5, seed0: int = 0, n_test: int = 20000,
                    progress: bool = False) -> dict[str, float]:
     """Mean and standard error over ``seeds`` independent data sets (keys e_gen, e_gen_se, ...)."""
+    if point.learner == "bayes":
+        raise ConfigError("learner", "bayes", "linear | kernel | rf (the Bayes estimator is theory only)")
+    if n_test < 1:
+        raise ConfigError("n_test", n_test, "an integer >= 1")
     if d < 2:
         raise ConfigError("d", d, "an integer >= 2")
     if seeds < 1:

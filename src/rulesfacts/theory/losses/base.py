@@ -31,8 +31,3 @@ class Loss:
     def kinks(self, V: float) -> tuple[float, ...]:
         """Values of ω where prox is not smooth (quadrature is split there)."""
         return ()
-
-    def envelope(self, omega: np.ndarray, V: float | np.ndarray) -> np.ndarray:
-        """Moreau envelope min_h (h − ω)²/(2V) + g(h); the kernel learner's per-sample loss."""
-        h = self.prox(omega, V)
-        return self.value(h) + (h - omega) ** 2 / (2 * V)
