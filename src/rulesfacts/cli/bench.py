@@ -33,7 +33,7 @@ from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, emit, say
+from rulesfacts.cli.common import JSON_OPTION, emit, int_list, say
 from rulesfacts.errors import ConfigError
 
 PAPER_DIAGRAM_RUNS = 17 * 17 * 4  # α × ξ grid × 4 weight decays (Doshi et al. 2024, Fig. 2)
@@ -459,7 +459,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Quick benchmark: matmul peak, trainer vs the one-model-at-a-time baseline, theory, M1."""
-        m_sizes = _int_list("ensembles", ensembles, ",")
+        m_sizes = tuple(int_list(ensembles, "ensembles"))
         try:
             pn = tuple(tuple(int(v) for v in item.split("x")) for item in sizes.split(","))
         except ValueError:
@@ -484,10 +484,3 @@ def register(app: typer.Typer) -> None:
                 f"{r['gflops_useful']:7.2f} GFLOP/s  ×{r['speedup_vs_baseline']:.2f} vs baseline")
         emit({"matmul_peak_gflops": result["matmul_peak_gflops"], **result["diagram_estimate"],
               "threads": result["machine"]["threads"]}, False, title="bench")
-
-
-def _int_list(name: str, text: str, sep: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(v) for v in text.split(sep))
-    except ValueError:
-        raise ConfigError(name, text, "comma-separated integers, e.g. 1,4,16") from None

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from rulesfacts.errors import ConfigError
 from rulesfacts.io import json_default
 from rulesfacts.runtime import stderr_console
 
@@ -34,6 +35,17 @@ def _fmt(v: Any) -> str:
     if isinstance(v, (list, tuple)) and len(v) > 8:
         return f"[{len(v)} values]"
     return str(v)
+
+
+def int_list(text: str, field: str, example: str = "1,4,16") -> list[int]:
+    """Parse a comma-separated integer flag (``--ensembles 1,4,16``); a bad one is a ``ConfigError``."""
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise ConfigError(field, text, f"comma-separated integers, e.g. {example}") from None
+    if not values:
+        raise ConfigError(field, text, "at least one integer")
+    return values
 
 
 def say(msg: str) -> None:

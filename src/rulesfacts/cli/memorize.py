@@ -11,21 +11,9 @@ from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, emit, say
+from rulesfacts.cli.common import JSON_OPTION, emit, int_list, say
 from rulesfacts.errors import ConfigError
 from rulesfacts.runtime import progress as progress_bar
-
-
-def _ints(text: str | None, field: str) -> list[int] | None:
-    if text is None:
-        return None
-    try:
-        values = [int(v) for v in text.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise ConfigError(field, text, "comma-separated integers, e.g. 10,30,100") from None
-    if not values:
-        raise ConfigError(field, text, "at least one integer")
-    return values
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +47,8 @@ def register(app: typer.Typer) -> None:
         method_list = [m for m in methods.replace(" ", "").split(",") if m]
         ex.check_methods(method_list + [method])
         check_pair_options(n_train, n_test, normalize)
-        sizes, widths = _ints(size_curve, "size_curve"), _ints(width_curve, "width_curve")
+        sizes = int_list(size_curve, "size_curve", "10,30,100") if size_curve is not None else None
+        widths = int_list(width_curve, "width_curve", "1,2,4,8") if width_curve is not None else None
         modes = sum([all_pairs, sizes is not None, widths is not None])
         if modes > 1:
             raise ConfigError("mode", "several", "one of --all-pairs, --size-curve, --width-curve at a time")

@@ -60,25 +60,13 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
 
     Runs resume from a consistent checkpoint left by an interrupted attempt, else start over.
     """
+    from rulesfacts.memorize.common import torch_threads
     from rulesfacts.train.loop import train_ensemble
 
     with torch_threads(threads):
         cfgs = [TrainConfig.from_dict(d) for d in cfg_dicts]
         results = train_ensemble(cfgs, [Path(d) for d in out_dirs], progress=False, resume=True)
     return [r.summary for r in results]
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    """Pin torch to ``threads`` intra-op threads inside the block, then restore the old count."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _ignore_sigint() -> None:

@@ -158,12 +158,13 @@ def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: in
     """Wall time of the sweep from a measured probe: train the largest group for a few epochs,
     take its time per member·epoch·example and scale every group by its own work, divided over
     the parallel workers. Rough (logging and cache effects differ), but measured on this machine."""
+    from rulesfacts.memorize.common import torch_threads
     from rulesfacts.train.loop import train_ensemble
 
     probe = max(groups, key=lambda g: len(g) * n_train(g[0]))
     k = min(PROBE_EPOCHS, probe[0].epochs)
     cfgs = [c.replace(epochs=k, n_snapshots=0) for c in probe]
-    with ex.torch_threads(threads):
+    with torch_threads(threads):
         t = time.perf_counter()
         train_ensemble(cfgs, None, progress=False)
         per_unit = (time.perf_counter() - t) / _work(cfgs)
