@@ -26,6 +26,22 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch threads (None: leave as is), then restore. Many small tensor
+    operations (constructions, small ensembles) run faster on one thread than on two that share
+    a busy 2-core machine (measured 3-10×)."""
+    import torch
+
+    old = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 @functools.cache
 def stderr_console() -> Console:
     """Progress bars and logs go to stderr, so stdout stays clean for ``--json``."""

@@ -4,8 +4,6 @@ parameter/depth/width reports, and the exact-memorization check (evaluated, neve
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,22 +57,6 @@ def accuracy(net: MemorizationNet, x: np.ndarray, y: np.ndarray) -> float:
     if len(y) == 0:
         return float("nan")
     return float(np.mean(net.predict(x) == np.asarray(y)))
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with ``n`` torch threads (None: leave as is), then restore.
-
-    The constructions do many small tensor operations; on the shared 2-core machine one thread
-    was 3-10× faster than two (measured on digits pairs under load).
-    """
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def check_labels(y: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.memorize.common import MemorizationNet, accuracy, decide, torch_threads
+from rulesfacts.memorize.common import MemorizationNet, accuracy, decide
+from rulesfacts.runtime import torch_threads
 from rulesfacts.tasks.images import ImageData, PairTask, make_pair
 
 METHODS = ("m1", "m2", "m3", "mlp")

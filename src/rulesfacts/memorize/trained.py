@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.memorize.common import MemorizationNet, NetInfo, check_labels, torch_threads
+from rulesfacts.memorize.common import MemorizationNet, NetInfo, check_labels
+from rulesfacts.runtime import torch_threads
 
 
 @dataclass(frozen=True)

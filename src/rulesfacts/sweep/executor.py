@@ -60,7 +60,7 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
 
     Runs resume from a consistent checkpoint left by an interrupted attempt, else start over.
     """
-    from rulesfacts.memorize.common import torch_threads
+    from rulesfacts.runtime import torch_threads
     from rulesfacts.train.loop import train_ensemble
 
     with torch_threads(threads):

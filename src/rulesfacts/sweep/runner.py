@@ -158,7 +158,7 @@ def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: in
     """Wall time of the sweep from a measured probe: train the largest group for a few epochs,
     take its time per member·epoch·example and scale every group by its own work, divided over
     the parallel workers. Rough (logging and cache effects differ), but measured on this machine."""
-    from rulesfacts.memorize.common import torch_threads
+    from rulesfacts.runtime import torch_threads
     from rulesfacts.train.loop import train_ensemble
 
     probe = max(groups, key=lambda g: len(g) * n_train(g[0]))
