@@ -18,6 +18,7 @@ from typing import Any
 from rulesfacts.errors import ConfigError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
 from rulesfacts.runtime import progress as progress_bar
+from rulesfacts.runtime import stderr_console
 from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
@@ -70,9 +71,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     if pending and (estimate or (estimate is None and work > PROBE_MIN_WORK)):
         est = estimate_seconds([[pending[i][1] for i in g] for g in groups], threads, max(1, parallel))
         if progress:
-            from rulesfacts.cli.common import say
-
-            say(f"estimated time: {_hms(est)} for {len(pending)} runs in {len(groups)} groups "
+            stderr_console().print(f"estimated time: {_hms(est)} for {len(pending)} runs in {len(groups)} groups "
                 f"({executor}, {parallel} worker(s), probe of {PROBE_EPOCHS} epochs)")
         if est > max_hours * 3600 and not yes:
             raise RulesfactsError(f"this sweep is estimated to take {_hms(est)} (> {max_hours:g} h); "
@@ -88,9 +87,8 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
         stream = ex.run_local(jobs, n_workers, threads)
     trained = 0
     if recovered and progress:
-        from rulesfacts.cli.common import say
-
-        say(f"{len(recovered)} run(s) had finished before the last stop: rows added from their folders")
+        stderr_console().print(f"{len(recovered)} run(s) had finished before the last stop: "
+                               "rows added from their folders")
     with progress_bar(len(pending), "sweep runs", progress, transient=False) as advance:
         for gi, summaries in stream:
             rows = [_row(*pending[i], summary, spec) for i, summary in zip(groups[gi], summaries, strict=True)]
