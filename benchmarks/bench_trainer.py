@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import time
 from pathlib import Path
 
 import torch
@@ -54,14 +55,56 @@ def block_table(rounds: int, epochs: int = 3) -> list[dict]:
     return out
 
 
+def thread_tables(rounds: int) -> list[dict]:
+    """Ours and the baseline with 1 and with all threads at the reference size (M=1) and the small size (M=64)."""
+    torch.set_num_threads(1)
+    return thread_table(repeats=rounds) + thread_table(23, 64, 64, epochs=40, repeats=rounds)
+
+
+def gemm_ceiling(rounds: int, p: int = 97, width: int = 500, train_frac: float = 0.5) -> dict:
+    """bf16 over fp32 for the hand-written path's three GEMMs alone (forward h·W_out, ∂W_out = hᵀg,
+    ∂h = g·W_outᵀ) on one activation block of the reference size: the most the bf16 path could gain
+    if everything else (gather, activation, scatter, optimizer) cost nothing."""
+    from rulesfacts.train.config import TrainConfig, n_train
+
+    n = n_train(TrainConfig(p=p, width=width, train_frac=train_frac))
+    rows = mlp._blocks(1, n, width)[0][1]
+    nr = len(range(n)[rows])
+
+    def gemms(dtype: torch.dtype):
+        h, w = torch.randn(1, nr, width).to(dtype), torch.randn(1, width, p).to(dtype)
+        g, wt = torch.randn(1, nr, p).to(dtype), torch.randn(1, p, width).to(dtype)
+        return lambda: (torch.bmm(h, w), torch.bmm(h.transpose(1, 2), g), torch.bmm(g, wt))
+
+    fns = {"float32": gemms(torch.float32), "bfloat16": gemms(torch.bfloat16)}
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            fn()
+            t0 = time.perf_counter()
+            for _ in range(20):
+                fn()
+            times[k].append((time.perf_counter() - t0) / 20)
+    ratio = statistics.median(f / b for f, b in zip(times["float32"], times["bfloat16"], strict=True))
+    return {"block_rows": nr, "width": width, "classes": p, "bf16_over_fp32": ratio}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1: robust on a shared machine)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--memory-only", action="store_true", help="re-measure peak memory into results/trainer.json")
+    ap.add_argument("--threads-only", action="store_true",
+                    help="re-measure the threads table and the GEMM-only bf16 ceiling into results/trainer.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.threads_only:
+        out = json.loads((RESULTS / "trainer.json").read_text())
+        out["thread_table"] = thread_tables(args.rounds)
+        out["gemm_ceiling"] = gemm_ceiling(args.rounds)
+        write_json(RESULTS / "trainer.json", out)
+        return
     if args.memory_only:
         out = json.loads((RESULTS / "trainer.json").read_text())
         for r in out["trainer"]:
@@ -77,12 +120,15 @@ def main() -> None:
     peak = {f"p={r['p']} {r['variant']}": r["gflops"] for r in rows if "gflops" in r}
     rows = [r for r in rows if "gflops" not in r]
     say("threads")
-    threads = thread_table(repeats=args.rounds)
+    threads = thread_tables(args.rounds)
+    say("GEMM-only bf16 ceiling")
+    ceiling = gemm_ceiling(args.rounds)
     torch.set_num_threads(args.threads)
     say("block sizes")
     blocks = block_table(args.rounds)
     out = {"machine": machine_info(), "threads": args.threads, "matmul_peak_gflops": peak, "trainer": rows,
-           "thread_table": threads, "block_table": blocks, "diagram_estimate": diagram_estimate(rows),
+           "thread_table": threads, "gemm_ceiling": ceiling, "block_table": blocks,
+           "diagram_estimate": diagram_estimate(rows),
            "command": f"python benchmarks/bench_trainer.py --threads {args.threads} --rounds {args.rounds} "
                       f"--epochs {args.epochs}"}
     write_json(RESULTS / "trainer.json", out)

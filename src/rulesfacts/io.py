@@ -79,6 +79,25 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         raise DataFileError(path, f"not valid TOML ({e})") from None
 
 
+def read_npz(path: Path, what: str, keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The arrays of a NumPy ``.npz`` file (no pickles); a missing or corrupt file, or one that lacks
+    any of ``keys``, is a ``DataFileError`` saying ``what`` was expected."""
+    import numpy as np  # numpy stays out of the CLI's start-up path
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, f"file not found (expected {what})")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as e:  # zipfile.BadZipFile, ValueError, OSError, EOFError: all mean "not a usable npz"
+        raise DataFileError(path, f"not a valid .npz file ({e.__class__.__name__}: {e}); expected {what}") from None
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise DataFileError(path, f"npz lacks arrays {missing} (expected {what} with {', '.join(keys)})")
+    return arrays
+
+
 def ensure_writable_dir(path: Path) -> Path:
     """Create ``path`` if needed and prove we can write there, before any work starts."""
     path = Path(path)

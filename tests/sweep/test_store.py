@@ -60,3 +60,19 @@ def test_missing_or_corrupt_table(tmp_path):
     table_path(tmp_path).write_bytes(b"not a database" * 100)
     with pytest.raises(DataFileError):
         load_results(tmp_path)
+
+
+def test_a_table_from_before_a_new_config_field_still_loads_and_takes_rows(tmp_path):
+    # a sweep folder written by an older rulesfacts: its table lacks the newest field ("compile")
+    old_cols = {k: t for k, t in columns().items() if k != "compile"}
+    cfg = TrainConfig(p=11, width=8)
+    old_row = {k: v for k, v in make_row("old", cfg, summary(0.5), "memorization", "runs/old").items()
+               if k in old_cols}
+    with sqlite3.connect(table_path(tmp_path)) as conn:
+        conn.execute(f"CREATE TABLE runs ({', '.join(f'{chr(34)}{k}{chr(34)} {t}' for k, t in old_cols.items())})")
+        conn.execute(f"INSERT INTO runs ({', '.join(chr(34) + k + chr(34) for k in old_row)}) "
+                     f"VALUES ({', '.join('?' * len(old_row))})", tuple(old_row.values()))
+    insert_rows(tmp_path, [make_row("new", cfg.replace(compile=True), summary(0.7), "confusion", "runs/new")])
+    df = load_results(tmp_path).set_index("run_id")
+    assert df.loc["old", "compile"] == False and df.loc["new", "compile"] == True  # noqa: E712
+    assert df.loc["old", "train_acc"] == 0.5 and df.loc["new", "train_acc"] == 0.7

@@ -350,23 +350,28 @@ def trainer_table(cfg: BenchConfig, progress: Callable[[str], None] = lambda s: 
 
 
 def thread_table(p: int = 97, width: int = 500, m: int = 1, epochs: int = 3, repeats: int = 3) -> list[dict[str, Any]]:
-    """Seconds per model-epoch with 1 and with all cores' threads, interleaved: on a machine shared
-    with other busy processes, OpenMP threads that wait for each other can cost more than they give."""
+    """Seconds per model-epoch of ours (ensemble of ``m``) and of the baseline with 1 and with all
+    cores' threads, interleaved: the whole machine's comparison beside the per-core one. (On a
+    machine shared with other busy processes, OpenMP threads that wait for each other can cost
+    more than they give.)"""
     import torch
 
-    clock = TrainerClock(reference_configs(p, width, m, 0.5, 10))
+    clocks = {"ours": TrainerClock(reference_configs(p, width, m, 0.5, 10)),
+              "baseline": BaselineClock(reference_configs(p, width, 1, 0.5, 10)[0])}
     before = torch.get_num_threads()
     counts = sorted({1, os.cpu_count() or 1})
-    times: dict[int, list[float]] = {c: [] for c in counts}
+    times: dict[tuple[int, str], list[float]] = {(c, k): [] for c in counts for k in clocks}
     try:
         for _ in range(repeats):
             for c in counts:
                 torch.set_num_threads(c)
-                times[c].append(clock.seconds_per_model_epoch(epochs))
+                for k, clock in clocks.items():
+                    n = max(1, round(epochs / getattr(clock, "members", 1) ** 0.5)) if k == "ours" else epochs
+                    times[(c, k)].append(clock.seconds_per_model_epoch(n))
     finally:
         torch.set_num_threads(before)
-    return [{"threads": c, "p": p, "width": width, "members": m, "seconds_per_model_epoch": statistics.median(ts)}
-            for c, ts in times.items()]
+    return [{"threads": c, "variant": k, "p": p, "width": width, "members": m if k == "ours" else 1,
+             "seconds_per_model_epoch": statistics.median(ts), "rounds": ts} for (c, k), ts in times.items()]
 
 
 def diagram_estimate(rows: list[dict[str, Any]], p: int = 97) -> dict[str, Any]:

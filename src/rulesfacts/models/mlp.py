@@ -11,7 +11,9 @@ layers are row gathers or ``baddbmm``/``bmm`` calls.
 Training has a second, hand-written path (``manual_grads``): forward and backward of the
 token-input network without autograd, block by block so the (n, N) activations of a block stay
 in cache. It applies when there is no dropout, BatchNorm or bias (``supports_manual_grads``);
-everything else takes the autograd path. Tests check the two agree to float tolerance.
+everything else takes the autograd path. Tests check the two agree to float tolerance. For
+small p it pads the class dimension with zero columns (``PAD_CLASSES_BELOW``), whose GEMM shapes
+MKL runs much faster.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ BN_MOMENTUM = 0.1
 # the L2 cache of one core here: measured fastest among 2**17..2**23 (benchmarks/RESULTS.md).
 BLOCK_ELEMS = 2**19
 MANUAL_ACTS = ("quadratic", "relu", "gelu")
+# The hand-written path pads the class dimension to a multiple of 8 below this many classes: MKL's
+# small batched GEMMs run 1.1-1.7x faster on such shapes (p = 13..61, e.g. p = 23 → 24 classes:
+# 1.5x; benchmarks/bench_shapes.py). At p = 97 the gain is smaller (fp32 epochs ~1.1x, bf16 none)
+# and the reference-size results were measured unpadded, so they are left as they are.
+PAD_CLASSES_BELOW = 96
 
 
 def activation(name: str, z: torch.Tensor) -> torch.Tensor:
@@ -118,10 +125,11 @@ class EnsembleMLP(nn.Module):
         rows = self.token_rows(x) if rows is None else rows
         m, n = rows.shape[:2]
         w_flat = self.w_in.detach().reshape(m * self.n_in, -1)
+        w_out = _pad_classes(self.w_out.detach())
         out = torch.empty(m, n, self.n_out, device=rows.device)
         for ms, rs in _blocks(m, n, w_flat.shape[1]):
             h = activation(self.act, _gather_sum(rows[ms, rs], w_flat))
-            out[ms, rs] = torch.bmm(h, self.w_out[ms])
+            out[ms, rs] = torch.bmm(h, w_out[ms])[..., :self.n_out]
         return out
 
     @torch.no_grad()
@@ -142,10 +150,11 @@ class EnsembleMLP(nn.Module):
         c, width = self.n_out, self.w_in.shape[2]
         mm = torch.bfloat16 if bf16 else torch.float32
         w_flat = self.w_in.detach().reshape(m * self.n_in, width)
-        w_out = self.w_out.detach().to(mm)
-        w_out_t = w_out.transpose(1, 2).contiguous()  # (M, C, N): ∂h = g W_out as a plain bmm
+        w_out = _pad_classes(self.w_out.detach()).to(mm)  # (M, N, C'), C' ≥ C: zero columns
+        cp = w_out.shape[2]
+        w_out_t = w_out.transpose(1, 2).contiguous()  # (M, C', N): ∂h = g W_out as a plain bmm
         grad_in = torch.zeros_like(w_flat)
-        grad_out = torch.zeros_like(self.w_out)
+        grad_out = torch.zeros(m, width, cp, device=w_flat.device)
         scale = 2.0 / (n * c) if loss == "mse" else 1.0 / n
         for ms, rs in _blocks(m, n, width):
             r = rows[ms, rs]
@@ -154,10 +163,11 @@ class EnsembleMLP(nn.Module):
             h = self._scratch("h", (k, nr, width), mm)
             _activation_into(self.act, z, h)
             if logits is not None:
-                out = logits[ms, rs]
+                out = F.pad(logits[ms, rs], (0, cp - c))
             else:
-                out = torch.bmm(h, w_out[ms], out=self._scratch("out", (k, nr, c), mm))
-            g = _output_grad(out.float(), y[ms, rs], loss, scale).to(mm)
+                out = torch.bmm(h, w_out[ms], out=self._scratch("out", (k, nr, cp), mm))
+            # the gradient may overwrite our own scratch logits, never the caller's cached ones
+            g = _output_grad(out.float(), y[ms, rs], loss, scale, c, inplace=logits is None).to(mm)
             if bf16:
                 grad_out[ms] += torch.bmm(h.transpose(1, 2), g)
             else:
@@ -172,7 +182,7 @@ class EnsembleMLP(nn.Module):
                 grad_in.index_add_(0, r[..., 0].reshape(-1), grad_z, alpha=alpha)
                 grad_in.index_add_(0, r[..., 1].reshape(-1), grad_z, alpha=alpha)
         self.w_in.grad = grad_in.view_as(self.w_in)
-        self.w_out.grad = grad_out
+        self.w_out.grad = grad_out if cp == c else grad_out[..., :c].contiguous()
 
     def _scatter_matrix(self, rows: torch.Tensor, ms: slice, rs: slice) -> torch.Tensor:
         """Sparse CSR (k·n_in, k·n_rows) with a 1 at (token row, example) of block (ms, rs): its
@@ -270,10 +280,27 @@ def _gather_sum(rows: torch.Tensor, w_flat: torch.Tensor) -> torch.Tensor:
     return F.embedding_bag(rows.reshape(k * r, t), w_flat, mode="sum").view(k, r, -1)
 
 
-def _output_grad(out: torch.Tensor, y: torch.Tensor, loss: str, scale: float) -> torch.Tensor:
+def _pad_classes(w_out: torch.Tensor) -> torch.Tensor:
+    """``w_out`` (M, N, C) with zero columns up to a multiple of 8 when C < ``PAD_CLASSES_BELOW``
+    (faster GEMMs). A zero column's logit is 0 and, under MSE, so is its gradient."""
+    c = w_out.shape[2]
+    if c >= PAD_CLASSES_BELOW or c % 8 == 0:
+        return w_out
+    return F.pad(w_out, (0, -c % 8))
+
+
+def _output_grad(out: torch.Tensor, y: torch.Tensor, loss: str, scale: float, c: int,
+                 inplace: bool = False) -> torch.Tensor:
     """∂(mean loss)/∂out without building the one-hot target (MSE: 2(out − e_y)/(nC); CE:
-    (softmax − e_y)/n)."""
-    g = out * scale if loss == "mse" else torch.softmax(out, dim=-1).mul_(scale)
+    (softmax − e_y)/n). Columns from ``c`` on are padding: their gradient is 0. ``inplace``: MSE
+    writes the gradient over ``out``."""
+    if loss == "mse":
+        g = out.mul_(scale) if inplace else out * scale  # padding columns: 0 logits, 0 gradient
+    elif out.shape[2] == c:
+        g = torch.softmax(out, dim=-1).mul_(scale)
+    else:
+        g = torch.zeros_like(out)
+        g[..., :c] = torch.softmax(out[..., :c], dim=-1).mul_(scale)
     g.scatter_add_(2, y.unsqueeze(2), torch.full(y.unsqueeze(2).shape, -scale, device=g.device, dtype=g.dtype))
     return g
 

@@ -3,7 +3,8 @@ report.css, written for this project) inlined too. No URL is fetched when the pa
 so a report opens from disk, offline, years later.
 
 ``build_report(source, out)`` looks at ``source`` and picks the report: a run folder
-(config.json + metrics.csv), a sweep folder (results.sqlite) or a theory spec (.toml file).
+(config.json + metrics.csv), a sweep folder (results.sqlite) or a theory spec (.toml file). It is
+what ``rulesfacts report`` runs.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from rulesfacts import __version__
-from rulesfacts.errors import DataFileError, OutputError
+from rulesfacts.errors import ConfigError, DataFileError, OutputError
 from rulesfacts.io import ensure_writable_dir, json_default, write_text
+from rulesfacts.runtime import progress as progress_bar
 
 KINDS = ("run", "sweep", "theory")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+REPORT_NAME = "report.html"
 MAX_BYTES = 10 * 1024 * 1024  # the issue's bound for default runs; larger reports are still written
 
 PAGE = """<!DOCTYPE html>
@@ -114,11 +118,44 @@ def write_report(data: dict[str, Any], out: Path | str) -> dict[str, Any]:
     return {"report": str(out), "kind": data["kind"], "bytes": size, "within_size_bound": size < MAX_BYTES}
 
 
-def build_report(source: Path | str, out: Path | str, tick: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Write the report of ``source`` to ``out`` (atomically); return a summary dict."""
+def work_units(source: Path, kind: str) -> int:
+    """Steps of ``report_data`` for the progress bar: runs of a sweep, (ε, λ) curves of a theory
+    spec, snapshots + pruning curves of a run."""
+    if kind == "sweep":
+        from rulesfacts.sweep.store import load_results
+
+        return len(load_results(source))
+    if kind == "theory":
+        from rulesfacts.report.theory_report import load_theory_spec
+
+        spec = load_theory_spec(source)
+        return len(spec.eps) * len(spec.lam)
+    from rulesfacts.report.run_report import RunReportOptions
+    from rulesfacts.train.rundir import load_run
+
+    opts = RunReportOptions()
+    return min(len(load_run(source).snapshot_epochs()), opts.max_snapshots) + len(opts.prune_orders)
+
+
+def build_report(source: Path | str, out: Path | str | None = None, *, figures: Path | str | None = None,
+                 fmt: str = "png", progress: bool = False) -> dict[str, Any]:
+    """Write the report of ``source`` to ``out`` atomically (default: SOURCE/report.html for a run
+    or sweep, SPEC.html beside a theory spec) and, with ``figures``, the matching static figures
+    in format ``fmt``. Everything is checked before any work; returns a summary dict."""
+    if fmt not in FIGURE_FORMATS:
+        raise ConfigError("format", fmt, f"one of {', '.join(FIGURE_FORMATS)}")
     t0 = time.perf_counter()
     source = Path(source)
     kind = report_kind(source)
-    out = check_output(Path(out))
-    summary = write_report(report_data(source, kind, tick), out)
-    return {**summary, "source": str(source), "seconds": round(time.perf_counter() - t0, 2)}
+    default = source.with_suffix(".html") if kind == "theory" else source / REPORT_NAME
+    out = check_output(Path(out) if out is not None else default)
+    if figures is not None:
+        ensure_writable_dir(Path(figures))
+    with progress_bar(work_units(source, kind), f"{kind} report", progress) as tick:
+        data = report_data(source, kind, tick)
+    summary = {**write_report(data, out), "source": str(source)}
+    if figures is not None:
+        from rulesfacts.report.figures import write_figures
+
+        summary["figures"] = [str(p) for p in write_figures(data, Path(figures), fmt)]
+    return {**summary, "seconds": round(time.perf_counter() - t0, 2)}

@@ -31,16 +31,17 @@ import numpy as np
 
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.sweep.phases import PhaseThresholds
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.train.config import HOW_FIELDS, TrainConfig
 
 TOP_KEYS = ("name", "description", "base", "axes", "phases", "execution", "diagram")
 AXIS_FORMS = ("linspace", "geomspace", "range", "values", "random")
 RANDOM_KEYS = ("low", "high", "n", "seed", "log", "integer")
 EXECUTORS = ("local", "ray")
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name != "extra")
-# Free-form annotations do not enter a run's id. The device does: a checkpoint saved for one
-# device is not resumed under another (the trainer refuses a config mismatch).
-NOT_IN_RUN_ID = ("extra",)
+# Free-form annotations and how a run is computed (HOW_FIELDS) do not enter a run's id. The device
+# does: a checkpoint saved for one device is not resumed under another (the trainer refuses a
+# config mismatch).
+NOT_IN_RUN_ID = ("extra", *sorted(HOW_FIELDS))
 
 
 @dataclass(frozen=True)

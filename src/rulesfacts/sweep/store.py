@@ -68,12 +68,25 @@ def connect(sweep_dir: Path | str) -> Iterator[sqlite3.Connection]:
         conn.execute("PRAGMA synchronous=FULL")
         cols = ", ".join(f'"{k}" {t}' for k, t in columns().items())
         conn.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
+        _add_new_columns(conn)
     except sqlite3.DatabaseError as e:
         raise DataFileError(path, f"not a usable SQLite results table ({e})") from None
     try:
         yield conn
     finally:
         conn.close()
+
+
+def _add_new_columns(conn: sqlite3.Connection) -> None:
+    """A table written by an older rulesfacts lacks the config fields added since: add them (NULL
+    in the old rows, read back as the field's default by ``load_results``)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+    for name, sql_type in columns().items():
+        if name not in have:
+            try:
+                conn.execute(f'ALTER TABLE runs ADD COLUMN "{name}" {sql_type}')
+            except sqlite3.OperationalError:  # read-only folder: load_results fills the defaults
+                return
 
 
 def make_row(run_id: str, cfg: TrainConfig, summary: dict[str, Any], phase: str, run_dir: str) -> dict[str, Any]:
@@ -116,8 +129,13 @@ def load_results(sweep_dir: Path | str) -> pd.DataFrame:
             df = pd.read_sql("SELECT * FROM runs ORDER BY run_id", conn)
         except (pd.errors.DatabaseError, sqlite3.DatabaseError) as e:
             raise DataFileError(path, f"cannot read table 'runs' ({e})") from None
-    cfg = TrainConfig()
-    for f in fields(TrainConfig):  # SQLite stores booleans as 0/1
-        if isinstance(getattr(cfg, f.name), bool):
+    row = make_row("", TrainConfig(), {}, "", "")  # the defaults as stored
+    for f in fields(TrainConfig):
+        default = row[f.name]
+        if f.name not in df.columns:  # a field newer than the table (read-only folder)
+            df[f.name] = default
+        elif default is not None:  # NULL where an older rulesfacts wrote the row: the default
+            df[f.name] = df[f.name].where(df[f.name].notna(), default)
+        if isinstance(default, bool):  # SQLite stores booleans as 0/1
             df[f.name] = df[f.name].astype(bool)
     return df

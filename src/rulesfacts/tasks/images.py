@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rulesfacts.errors import ConfigError, DataFileError
+from rulesfacts.io import read_npz
 
 DATASETS = ("digits", "mnist1d", "mnist", "fashion", "cifar10")
 NORMALIZATIONS = ("unit", "standard", "l2", "none")
@@ -131,8 +132,9 @@ def _load_mnist_like(name: str, data_dir: Path) -> ImageData:
         return _checked(name, xtr, ytr, xte, yte, found["train"][0])
     npz = data_dir / _NPZ_NAMES[name]
     if npz.is_file():
-        arrays = _read_npz(npz, ("x_train", "y_train", "x_test", "y_test"))
-        return _checked(name, *arrays, npz)
+        keys = ("x_train", "y_train", "x_test", "y_test")
+        arrays = read_npz(npz, f"the {name} arrays", keys)
+        return _checked(name, *(np.asarray(arrays[k]) for k in keys), npz)
     missing = next((b for s, bases in _IDX_NAMES.items() for b, p in zip(bases, found[s], strict=True) if p is None))
     raise DataFileError(data_dir / missing, f"file not found: expected the IDX file {missing}[.gz] (with the other "
                         f"three MNIST IDX files) or {_NPZ_NAMES[name]} (arrays x_train, y_train, x_test, y_test)")
@@ -158,19 +160,6 @@ def read_idx(path: Path) -> np.ndarray:
     if len(body) != need:
         raise DataFileError(path, f"IDX data has {len(body)} bytes, the header {shape} needs {need} (truncated?)")
     return np.frombuffer(body, dtype=dtype).reshape(shape)
-
-
-def _read_npz(path: Path, keys: tuple[str, ...]) -> list[np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            missing = [k for k in keys if k not in z.files]
-            if missing:
-                raise DataFileError(path, f"npz lacks arrays {missing} (expected {', '.join(keys)})")
-            return [np.asarray(z[k]) for k in keys]
-    except DataFileError:
-        raise
-    except Exception as e:  # zipfile.BadZipFile, ValueError, OSError: all mean "not a usable npz"
-        raise DataFileError(path, f"not a valid .npz file ({e.__class__.__name__}: {e})") from None
 
 
 def _load_cifar10(data_dir: Path) -> ImageData:

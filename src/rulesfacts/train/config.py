@@ -33,6 +33,10 @@ MEMBER_FIELDS = frozenset(
     {"seed", "data_seed", "corrupt", "corrupt_mode", "lr", "wd", "l1", "l2", "dropout", "init_scale"}
 )
 
+# Fields that say how a run is computed, not what it computes: runs that differ only in them are
+# the same run (config equality, the resume check, sweep run ids).
+HOW_FIELDS = frozenset({"compile"})
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -79,6 +83,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     dtype: str = "float32"  # "bfloat16": autocast matmuls, fp32 master weights
+    # torch.compile the autograd path (BatchNorm, dropout, biases, transformer); one of HOW_FIELDS
+    compile: bool = field(default=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -196,7 +202,7 @@ def validate(cfg: TrainConfig) -> None:
     if not (isinstance(cfg.betas, tuple) and len(cfg.betas) == 2
             and all(_is_number(b) and 0 <= b < 1 for b in cfg.betas)):
         raise ConfigError("betas", cfg.betas, "two numbers, each ≥ 0 and < 1")
-    for name in ("bias", "batchnorm", "lr_batch_scaling"):
+    for name in ("bias", "batchnorm", "lr_batch_scaling", "compile"):
         if not isinstance(getattr(cfg, name), bool):
             raise ConfigError(name, getattr(cfg, name), "true or false")
     if cfg.task == "modular":

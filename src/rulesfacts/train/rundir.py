@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io as _io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import torch
 
 from rulesfacts import __version__
 from rulesfacts.errors import ConfigError, DataFileError
-from rulesfacts.io import read_json, save_with, write_json, write_text
+from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
 from rulesfacts.train.config import TrainConfig
 from rulesfacts.train.metrics import METRIC_NAMES
 
@@ -122,14 +121,7 @@ def write_weights(path: Path, weights: dict[str, np.ndarray], dtype: type = np.f
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray]:
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(path, "file not found (expected a NumPy .npz weights file)")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise DataFileError(path, f"corrupt or not a .npz weights file ({e.__class__.__name__})") from None
+    return read_npz(path, "a NumPy .npz weights file")
 
 
 def save_checkpoint(run_dir: Path, state: dict[str, Any]) -> None:
