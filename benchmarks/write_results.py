@@ -16,6 +16,12 @@ RESULTS = HERE / "results"
 OTHER_SECTIONS = ("sweep_throughput", "theory_speed", "memorize_scale")
 
 
+def md_table(head: list[str], rows: list[list[object]]) -> list[str]:
+    """A markdown table: a header row, the rule, one line per row (cells already formatted)."""
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + \
+        ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+
+
 def _load(name: str) -> dict | None:
     path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.is_file() else None
@@ -35,14 +41,12 @@ def machine_lines(m: dict) -> list[str]:
 
 
 def trainer_section(t: dict) -> list[str]:
-    out = ["## Trainer throughput", "", f"Command: `{t['command']}` (torch threads = {t['threads']}).", "",
-           "| p | N | variant | model-epochs/s | useful GFLOP/s | % of fp32 peak | × baseline | peak MB |",
-           "|---|---|---|---|---|---|---|---|"]
-    for r in t["trainer"]:
-        peak_mb = r.get("peak_mb")
-        out.append(f"| {r['p']} | {r['width']} | {r['variant']} | {r['model_epochs_per_s']:.2f} | "
-                   f"{r['gflops_useful']:.2f} | {100 * r['fraction_of_fp32_peak']:.0f}% | "
-                   f"{r['speedup_vs_baseline']:.2f} | {'' if peak_mb is None else f'{peak_mb:.0f}'} |")
+    out = ["## Trainer throughput", "", f"Command: `{t['command']}` (torch threads = {t['threads']}).", ""]
+    head = ["p", "N", "variant", "model-epochs/s", "useful GFLOP/s", "% of fp32 peak", "× baseline", "peak MB"]
+    out += md_table(head,
+                    [[r["p"], r["width"], r["variant"], f"{r['model_epochs_per_s']:.2f}", f"{r['gflops_useful']:.2f}",
+                      f"{100 * r['fraction_of_fp32_peak']:.0f}%", f"{r['speedup_vs_baseline']:.2f}",
+                      "" if r.get("peak_mb") is None else f"{r['peak_mb']:.0f}"] for r in t["trainer"]])
     out += ["", "Matmul peak measured in the same rounds (1024×1024, median GFLOP/s): " +
             ", ".join(f"{k} {v:.1f}" for k, v in t["matmul_peak_gflops"].items()), ""]
     return out
@@ -111,25 +115,24 @@ def thread_pairs(t: dict) -> list[tuple[dict, dict]]:
 def extra_tables(t: dict) -> list[str]:
     out = ["## Threads and block size", "",
            "Ours and the baseline with 1 thread and with both cores' threads (torch's default here), "
-           "interleaved in the same rounds; × baseline is the median of same-round ratios.", "",
-           "| threads | p | N | M | ours ms / model-epoch | baseline ms / model-epoch | × baseline |",
-           "|---|---|---|---|---|---|---|"]
-    out += [f"| {o['threads']} | {o['p']} | {o['width']} | {o['members']} | {1e3 * o['seconds_per_model_epoch']:.3f} | "
-            f"{1e3 * b['seconds_per_model_epoch']:.3f} | {_same_round_ratio(o, b):.2f} |" for o, b in thread_pairs(t)]
-    out += ["", "| block (floats) | p | N | M | ms / model-epoch |", "|---|---|---|---|---|"]
-    out += [f"| 2^{r['block_log2']} | {r['p']} | {r['width']} | {r['members']} | "
-            f"{1e3 * r['seconds_per_model_epoch']:.3f} |" for r in t["block_table"]]
+           "interleaved in the same rounds; × baseline is the median of same-round ratios.", ""]
+    out += md_table(["threads", "p", "N", "M", "ours ms / model-epoch", "baseline ms / model-epoch", "× baseline"],
+                    [[o["threads"], o["p"], o["width"], o["members"], f"{1e3 * o['seconds_per_model_epoch']:.3f}",
+                      f"{1e3 * b['seconds_per_model_epoch']:.3f}", f"{_same_round_ratio(o, b):.2f}"]
+                     for o, b in thread_pairs(t)])
+    out += [""] + md_table(["block (floats)", "p", "N", "M", "ms / model-epoch"],
+                           [[f"2^{r['block_log2']}", r["p"], r["width"], r["members"],
+                             f"{1e3 * r['seconds_per_model_epoch']:.3f}"] for r in t["block_table"]])
     return out + [""]
 
 
 def shapes_section(sh: dict) -> list[str]:
     out = ["## GEMM shapes and bf16 elementwise (`python benchmarks/bench_shapes.py`)", "",
            "The three GEMMs of one activation block with C = p classes vs C padded to a multiple of 8 "
-           "(medians of same-round ratios, 1 thread):", "",
-           "| p | N | block (members × rows) | padded C | speed-up | padded by the trainer |",
-           "|---|---|---|---|---|---|"]
-    out += [f"| {r['p']} | {r['width']} | {r['block_members']} × {r['block_rows']} | {r['padded_classes']} | "
-            f"×{r['speedup_padded']:.2f} | {'yes' if r['padded_by_trainer'] else 'no'} |" for r in sh["padding"]]
+           "(medians of same-round ratios, 1 thread):", ""]
+    out += md_table(["p", "N", "block (members × rows)", "padded C", "speed-up", "padded by the trainer"],
+                    [[r["p"], r["width"], f"{r['block_members']} × {r['block_rows']}", r["padded_classes"],
+                      f"×{r['speedup_padded']:.2f}", "yes" if r["padded_by_trainer"] else "no"] for r in sh["padding"]])
     e = sh["elementwise"]
     out += ["", f"Elementwise z·z on a {e['rows']}×{e['width']} block: " +
             ", ".join(f"{k} {v} {e['unit']}" for k, v in e.items() if k not in ("unit", "rows", "width")), ""]
@@ -141,15 +144,16 @@ def compile_section(c: dict) -> list[str]:
            "`compile = true` (`--compile`, `--set compile=true`) hands the autograd path to `torch.compile`; the "
            "hand-written path stays eager. Model-epochs/s, medians of "
            f"{c['rounds']} interleaved rounds, {c['threads']} thread; first epoch + log pass in seconds (compilation "
-           "included; inductor's on-disk cache shortens it on later runs).", "",
-           "| case | hand-written | autograd eager | autograd compiled | compiled / eager | compiled / hand-written "
-           "| first epoch + log: eager / compiled (s) |", "|---|---|---|---|---|---|---|"]
+           "included; inductor's on-disk cache shortens it on later runs).", ""]
+    rows = []
     for r in c["cases"]:
         rate, first = r["model_epochs_per_s"], r["first_epoch_and_log_seconds"]
         manual = f"{rate['manual']:.2f}" if "manual" in rate else "n/a"
         vs_manual = f"{r['compiled_vs_manual']:.2f}" if "compiled_vs_manual" in r else "n/a"
-        out.append(f"| {r['case']} | {manual} | {rate['eager']:.2f} | {rate['compiled']:.2f} | "
-                   f"{r['compiled_vs_eager']:.2f} | {vs_manual} | {first['eager']} / {first['compiled']} |")
+        rows.append([r["case"], manual, f"{rate['eager']:.2f}", f"{rate['compiled']:.2f}",
+                     f"{r['compiled_vs_eager']:.2f}", vs_manual, f"{first['eager']} / {first['compiled']}"])
+    out += md_table(["case", "hand-written", "autograd eager", "autograd compiled", "compiled / eager",
+                     "compiled / hand-written", "first epoch + log: eager / compiled (s)"], rows)
     return out + [""]
 
 
@@ -198,11 +202,11 @@ def main() -> None:
         earlier = _load("trainer_high_load")
         if earlier:
             lines += [f"## The same benchmark at higher load (results/trainer_high_load.json, load "
-                      f"{earlier['machine']['load_avg_1min']:.1f} at its end)", "",
-                      "| p | variant | model-epochs/s | % of fp32 peak | × baseline |", "|---|---|---|---|---|"]
-            lines += [f"| {r['p']} | {r['variant']} | {r['model_epochs_per_s']:.2f} | "
-                      f"{100 * r['fraction_of_fp32_peak']:.0f}% | {r['speedup_vs_baseline']:.2f} |"
-                      for r in earlier["trainer"]]
+                      f"{earlier['machine']['load_avg_1min']:.1f} at its end)", ""]
+            lines += md_table(["p", "variant", "model-epochs/s", "% of fp32 peak", "× baseline"],
+                              [[r["p"], r["variant"], f"{r['model_epochs_per_s']:.2f}",
+                                f"{100 * r['fraction_of_fp32_peak']:.0f}%", f"{r['speedup_vs_baseline']:.2f}"]
+                               for r in earlier["trainer"]])
             lines += ["", f"Diagram estimate at that load: {earlier['diagram_estimate']}", ""]
         fig = plot_throughput(t, HERE.parent / "docs" / "figures" / "performance-throughput.png")
         lines += [f"![throughput](../docs/figures/{fig.name})", ""]
@@ -213,10 +217,10 @@ def main() -> None:
     if comp:
         lines += compile_section(comp)
     if peak:
-        lines += ["## Matmul peak (`python benchmarks/bench_matmul_peak.py`)", "",
-                  "| dtype | threads | n | median GFLOP/s | max GFLOP/s |", "|---|---|---|---|---|"]
-        lines += [f"| {r['dtype']} | {r['threads']} | {r['n']} | {r['gflops_median']:.1f} | {r['gflops_max']:.1f} |"
-                  for r in peak["rows"]]
+        lines += ["## Matmul peak (`python benchmarks/bench_matmul_peak.py`)", ""]
+        lines += md_table(["dtype", "threads", "n", "median GFLOP/s", "max GFLOP/s"],
+                          [[r["dtype"], r["threads"], r["n"], f"{r['gflops_median']:.1f}", f"{r['gflops_max']:.1f}"]
+                           for r in peak["rows"]])
         lines.append("")
     lines += ["## Other benchmarks", ""]
     for name in OTHER_SECTIONS:
