@@ -15,32 +15,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import torch
 
-from rulesfacts.cli.bench import machine_info
+from rulesfacts.cli.bench import block_gemms, machine_info, mean_seconds
 from rulesfacts.io import write_json
 from rulesfacts.models import mlp
 from rulesfacts.train.config import TrainConfig, n_train
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = ((13, 64), (23, 64), (31, 128), (53, 128), (61, 256), (97, 500), (113, 128))  # (p, N)
-
-
-def _seconds(fn, reps: int = 30) -> float:
-    fn()
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        fn()
-    return (time.perf_counter() - t0) / reps
-
-
-def _gemms(k: int, rows: int, width: int, c: int):
-    h, w, g = torch.randn(k, rows, width), torch.randn(k, width, c), torch.randn(k, rows, c)
-    wt, gw = w.transpose(1, 2).contiguous(), torch.zeros(k, width, c)
-    return lambda: (torch.bmm(h, w), gw.baddbmm_(h.transpose(1, 2), g), torch.bmm(g, wt))
 
 
 def padding_table(rounds: int, members: int = 64) -> list[dict]:
@@ -50,10 +35,10 @@ def padding_table(rounds: int, members: int = 64) -> list[dict]:
         ms, rs = mlp._blocks(members if p < 97 else 1, n, width)[0]
         k, rows = len(range(members)[ms]), len(range(n)[rs])
         padded = -(-p // 8) * 8
-        plain, pad = _gemms(k, rows, width, p), _gemms(k, rows, width, padded)
+        plain, pad = block_gemms(k, rows, width, p), block_gemms(k, rows, width, padded)
         ratios = []
         for _ in range(rounds):
-            ratios.append(_seconds(plain) / _seconds(pad))
+            ratios.append(mean_seconds(plain) / mean_seconds(pad))
         out.append({"p": p, "width": width, "block_members": k, "block_rows": rows, "padded_classes": padded,
                     "speedup_padded": statistics.median(ratios), "padded_by_trainer": mlp._pad_classes(
                         torch.zeros(1, 1, p)).shape[2] != p})
@@ -69,7 +54,7 @@ def elementwise(rounds: int, rows: int = 941, width: int = 500) -> dict:
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(rounds):
         for k, fn in fns.items():
-            times[k].append(_seconds(fn, 100))
+            times[k].append(mean_seconds(fn, 100))
     return {k: round(statistics.median(v) * 1e6, 1) for k, v in times.items()} | {"unit": "µs", "rows": rows,
                                                                                    "width": width}
 

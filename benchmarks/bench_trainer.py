@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 
 import torch
@@ -23,8 +22,10 @@ import torch
 from rulesfacts.cli.bench import (
     BenchConfig,
     TrainerClock,
+    block_gemms,
     diagram_estimate,
     machine_info,
+    mean_seconds,
     peak_memory_mb,
     reference_configs,
     thread_table,
@@ -71,20 +72,11 @@ def gemm_ceiling(rounds: int, p: int = 97, width: int = 500, train_frac: float =
     rows = mlp._blocks(1, n, width)[0][1]
     nr = len(range(n)[rows])
 
-    def gemms(dtype: torch.dtype):
-        h, w = torch.randn(1, nr, width).to(dtype), torch.randn(1, width, p).to(dtype)
-        g, wt = torch.randn(1, nr, p).to(dtype), torch.randn(1, p, width).to(dtype)
-        return lambda: (torch.bmm(h, w), torch.bmm(h.transpose(1, 2), g), torch.bmm(g, wt))
-
-    fns = {"float32": gemms(torch.float32), "bfloat16": gemms(torch.bfloat16)}
+    fns = {dt: block_gemms(1, nr, width, p, dt) for dt in ("float32", "bfloat16")}
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(rounds):
         for k, fn in fns.items():
-            fn()
-            t0 = time.perf_counter()
-            for _ in range(20):
-                fn()
-            times[k].append((time.perf_counter() - t0) / 20)
+            times[k].append(mean_seconds(fn, 20))
     ratio = statistics.median(f / b for f, b in zip(times["float32"], times["bfloat16"], strict=True))
     return {"block_rows": nr, "width": width, "classes": p, "bf16_over_fp32": ratio}
 

@@ -104,6 +104,27 @@ def _median_seconds(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
+def mean_seconds(fn: Callable[[], Any], reps: int = 30) -> float:
+    """Mean seconds per call over ``reps`` back-to-back calls, after one warm-up call: for kernels
+    of tens of µs, where a single call is below the timer's useful resolution."""
+    fn()
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - t0) / reps
+
+
+def block_gemms(k: int, rows: int, width: int, classes: int, dtype: str = "float32") -> Callable[[], Any]:
+    """The hand-written path's three GEMMs on one activation block of ``k`` members × ``rows``
+    examples: forward h·W_out, ∂W_out += hᵀg, ∂h = g·W_outᵀ (random operands)."""
+    import torch
+
+    dt = getattr(torch, dtype)
+    h, w, g = (torch.randn(*shape).to(dt) for shape in ((k, rows, width), (k, width, classes), (k, rows, classes)))
+    wt, gw = w.transpose(1, 2).contiguous(), torch.zeros(k, width, classes, dtype=dt)
+    return lambda: (torch.bmm(h, w), gw.baddbmm_(h.transpose(1, 2), g), torch.bmm(g, wt))
+
+
 def matmul_peak(dtype: str = "float32", n: int = 1024, repeats: int = 7) -> float:
     """GFLOP/s of a square n×n matmul (2n³ FLOPs): the physical limit the trainer is held to."""
     import torch
