@@ -8,6 +8,7 @@ read at the last epoch run).
 
     python benchmarks/bench_bf16_phase.py --dtype float32 &   # the two runs can share the machine
     python benchmarks/bench_bf16_phase.py --dtype bfloat16
+    python benchmarks/bench_bf16_phase.py --dtype bfloat16 --compile   # optional: the compiled path too
     python benchmarks/bench_bf16_phase.py --compare           # → results/bf16_phase.json
 """
 
@@ -29,12 +30,12 @@ RESULTS = Path(__file__).parent / "results"
 POINTS = {0.0: 1000, 5.0: 500, 15.0: 500, 20.0: 5000}  # weight decay → the paper's epochs
 
 
-def run(dtype: str, epochs: int, threads: int) -> dict:
+def run(dtype: str, epochs: int, threads: int, compile: bool = False) -> dict:
     from rulesfacts.sweep.phases import classify
 
     torch.set_num_threads(threads)
     cfgs = [TrainConfig(p=97, width=500, train_frac=0.5, corrupt=0.35, wd=wd, epochs=epochs, log_every=10,
-                        n_snapshots=0, dtype=dtype, seed=0) for wd in POINTS]
+                        n_snapshots=0, dtype=dtype, seed=0, compile=compile) for wd in POINTS]
     t = time.perf_counter()
     results = train_ensemble(cfgs, progress=True)
     seconds = time.perf_counter() - t
@@ -45,7 +46,8 @@ def run(dtype: str, epochs: int, threads: int) -> dict:
         keys = ("train_acc", "test_acc", "facts_memorized", "facts_recovered")
         points.append({"wd": wd, "epoch": at, "phase": classify({**row, "status": res.summary["status"]}),
                        **{k: row[k] for k in keys}})
-    return {"dtype": dtype, "epochs": epochs, "threads": threads, "seconds": seconds, "points": points,
+    return {"dtype": dtype, "compile": compile, "epochs": epochs, "threads": threads, "seconds": seconds,
+            "points": points,
             "machine": machine_info()}
 
 
@@ -54,6 +56,7 @@ def main() -> None:
     ap.add_argument("--dtype", choices=("float32", "bfloat16"))
     ap.add_argument("--epochs", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--compile", action="store_true", help="the compiled path (config compile)")
     ap.add_argument("--compare", action="store_true")
     args = ap.parse_args()
     if args.compare:
@@ -61,12 +64,19 @@ def main() -> None:
         same = [pa["phase"] == pb["phase"] for pa, pb in zip(a["points"], b["points"], strict=True)]
         out = {"float32": a, "bfloat16": b, "same_phase": same, "all_same_phase": all(same),
                "wall_time_ratio_fp32_over_bf16": a["seconds"] / b["seconds"]}
+        compiled = RESULTS / "bf16_phase_bfloat16_compiled.json"
+        if compiled.is_file():
+            c = json.loads(compiled.read_text())
+            out["bfloat16_compiled"] = c
+            out["same_phase_compiled"] = [pa["phase"] == pc["phase"]
+                                          for pa, pc in zip(a["points"], c["points"], strict=True)]
         write_json(RESULTS / "bf16_phase.json", out)
         for pa, pb in zip(a["points"], b["points"], strict=True):
             print(f"wd={pa['wd']:>4} epoch {pa['epoch']}: fp32 {pa['phase']:<18} bf16 {pb['phase']:<18} "
                   f"test {pa['test_acc']:.3f}/{pb['test_acc']:.3f}")
         return
-    write_json(RESULTS / f"bf16_phase_{args.dtype}.json", run(args.dtype, args.epochs, args.threads))
+    name = f"bf16_phase_{args.dtype}{'_compiled' if args.compile else ''}.json"
+    write_json(RESULTS / name, run(args.dtype, args.epochs, args.threads, args.compile))
 
 
 if __name__ == "__main__":

@@ -86,6 +86,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1: robust on a shared machine)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=True,
+                    help="also the compiled hand-written path (config compile; needs a C++ compiler)")
     ap.add_argument("--memory-only", action="store_true", help="re-measure peak memory into results/trainer.json")
     ap.add_argument("--threads-only", action="store_true",
                     help="re-measure the threads table and the GEMM-only bf16 ceiling into results/trainer.json")
@@ -107,7 +109,7 @@ def main() -> None:
         write_json(RESULTS / "trainer.json", out)
         return
     say = lambda s: print(s, flush=True)  # noqa: E731
-    cfg = BenchConfig(epochs=args.epochs, repeats=args.rounds, threads=args.threads)
+    cfg = BenchConfig(epochs=args.epochs, repeats=args.rounds, threads=args.threads, compiled=args.compiled)
     rows = trainer_table(cfg, say)
     peak = {f"p={r['p']} {r['variant']}": r["gflops"] for r in rows if "gflops" in r}
     rows = [r for r in rows if "gflops" not in r]
@@ -122,10 +124,10 @@ def main() -> None:
            "thread_table": threads, "gemm_ceiling": ceiling, "block_table": blocks,
            "diagram_estimate": diagram_estimate(rows),
            "command": f"python benchmarks/bench_trainer.py --threads {args.threads} --rounds {args.rounds} "
-                      f"--epochs {args.epochs}"}
+                      f"--epochs {args.epochs}" + ("" if args.compiled else " --no-compiled")}
     write_json(RESULTS / "trainer.json", out)
     for r in rows:
-        say(f"p={r['p']:>3} {r['variant']:<18} {r['model_epochs_per_s']:9.2f} model-epochs/s "
+        say(f"p={r['p']:>3} {r['variant']:<20} {r['model_epochs_per_s']:9.2f} model-epochs/s "
             f"{r['gflops_useful']:7.2f} GFLOP/s ({r['fraction_of_fp32_peak']:.0%} of peak) "
             f"x{r['speedup_vs_baseline']:.2f} vs baseline, peak {r.get('peak_mb')} MB")
     say(str(out["diagram_estimate"]))

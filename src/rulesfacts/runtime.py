@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,6 +26,14 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device", name, "'cpu' or 'auto' on this machine (no CUDA device found)")
     return torch.device(name)
+
+
+def require_compiler(device: torch.device) -> None:
+    """``compile = true`` on the CPU makes inductor write C++ and build it: without a compiler that
+    fails deep inside torch at the first step, so say it up front, in one line."""
+    if device.type == "cpu" and not (os.environ.get("CXX") or any(map(shutil.which, ("g++", "clang++", "c++")))):
+        raise ConfigError("compile", True, "false on a machine without a C++ compiler (g++ or clang++ on PATH, "
+                                           "or CXX set)")
 
 
 @contextlib.contextmanager

@@ -33,3 +33,16 @@ def test_compile_is_how_not_what(tmp_path):
     first = train(cfg, tmp_path / "run", progress=False)
     again = train(cfg.replace(compile=True), tmp_path / "run", progress=False, resume=True)
     assert again.metrics == first.metrics
+
+
+def test_compile_without_a_cpp_compiler_is_one_config_error(tmp_path, monkeypatch):
+    # inductor would fail deep inside torch at the first step; we say it before making any folder
+    import shutil
+
+    from rulesfacts.errors import ConfigError
+
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ConfigError, match="compile.*C\\+\\+ compiler"):
+        train(TrainConfig(p=11, width=16, epochs=5, compile=True), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()

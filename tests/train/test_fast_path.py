@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from rulesfacts import TrainConfig, train, train_ensemble
-from rulesfacts.models import build_model, mlp
-from rulesfacts.tasks import make_split
+from rulesfacts.models import mlp
 from rulesfacts.train import loop, optim
-from rulesfacts.train.losses import member_loss, penalty, penalty_grads
+from rulesfacts.train.losses import penalty, penalty_grads
+from tests.model_helpers import autograd_grads, ensemble
 
 
 @pytest.fixture(autouse=True)
@@ -20,21 +20,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-def ensemble(cfgs):
-    split = make_split(cfgs[0])
-    model = build_model(cfgs, split, torch.device("cpu"))
-    stack = lambda name: torch.from_numpy(np.stack([getattr(make_split(c), name) for c in cfgs]))  # noqa: E731
-    return model, stack("x_train"), stack("y_train")
-
-
-def autograd_grads(model, x, y, loss, bf16=False):
-    model.w_in.grad = model.w_out.grad = None
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        logits = model(x)
-    member_loss(logits.float(), y, loss).sum().backward()
-    return model.w_in.grad.clone(), model.w_out.grad.clone()
 
 
 def manual_grads(model, x, y, loss, **kw):

@@ -38,6 +38,7 @@ from rulesfacts.errors import ConfigError
 
 PAPER_DIAGRAM_RUNS = 17 * 17 * 4  # α × ξ grid × 4 weight decays (Doshi et al. 2024, Fig. 2)
 PAPER_DIAGRAM_EPOCHS = 2000
+DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16"}
 CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
 
 
@@ -53,6 +54,7 @@ class BenchConfig:
     log_every: int = 10
     threads: int = 0  # 0: leave torch's default
     bf16: bool = True
+    compiled: bool = False  # also the compiled hand-written path (config ``compile``; seconds to compile)
     memory: bool = True
     extras: bool = True  # theory points/s and M1 construction time
     ensembles_by_size: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False, hash=False)
@@ -143,11 +145,12 @@ def useful_flops(p: int, width: int, n_train: int, n_test: int, log_every: int) 
     return float(train + test)
 
 
-def reference_configs(p: int, width: int, m: int, train_frac: float, log_every: int, dtype: str = "float32") -> list:
+def reference_configs(p: int, width: int, m: int, train_frac: float, log_every: int, dtype: str = "float32",
+                      compile: bool = False) -> list:
     from rulesfacts.train.config import TrainConfig
 
     return [TrainConfig(p=p, width=width, train_frac=train_frac, seed=i, epochs=10**6, log_every=log_every,
-                        n_snapshots=0, dtype=dtype, device="cpu") for i in range(m)]
+                        n_snapshots=0, dtype=dtype, device="cpu", compile=compile) for i in range(m)]
 
 
 # -- ours ---------------------------------------------------------------------------------------
@@ -160,6 +163,10 @@ class TrainerClock:
         self.loop, self.manual = loop, manual
         self.trainer = loop._Trainer(cfgs, None, False, None)
         self.members, self.log_every, self.epoch = len(cfgs), cfgs[0].log_every, 0
+        # warm-up: a step, a log pass and the step that reuses its logits (with ``compile``, each
+        # compiles its own graphs, which would otherwise be timed in the first round)
+        self.run(1)
+        self.log()
         self.run(1)
 
     def epoch_step(self) -> None:
@@ -335,6 +342,10 @@ def trainer_table(cfg: BenchConfig, progress: Callable[[str], None] = lambda s: 
             if cfg.bf16:
                 clocks[f"bf16 M={m}"] = TrainerClock(reference_configs(p, width, m, cfg.train_frac, cfg.log_every,
                                                                        "bfloat16"))
+            for dtype in (("float32", "bfloat16") if cfg.bf16 else ("float32",)) if cfg.compiled else ():
+                progress(f"p={p} N={width}: compiling {dtype} M={m}")
+                clocks[f"{DTYPE_NAMES[dtype]} compiled M={m}"] = TrainerClock(
+                    reference_configs(p, width, m, cfg.train_frac, cfg.log_every, dtype, compile=True))
         times: dict[str, list[float]] = {k: [] for k in clocks}
         for r in range(cfg.repeats):
             progress(f"p={p} N={width}: round {r + 1}/{cfg.repeats}")
@@ -409,8 +420,8 @@ def diagram_estimate(rows: list[dict[str, Any]], p: int = 97) -> dict[str, Any]:
 
     return {"runs": PAPER_DIAGRAM_RUNS, "epochs": PAPER_DIAGRAM_EPOCHS,
             "baseline_hours": hours(lambda v: v == "baseline"),
-            "ours_fp32_hours": hours(lambda v: v.startswith("fp32 M=")),
-            "ours_bf16_hours": hours(lambda v: v.startswith("bf16 M="))}
+            "ours_fp32_hours": hours(lambda v: v.startswith("fp32 ")),
+            "ours_bf16_hours": hours(lambda v: v.startswith("bf16 "))}
 
 
 # -- other engineers' hot paths (optional) --------------------------------------------------------------
@@ -481,6 +492,9 @@ def register(app: typer.Typer) -> None:
         sizes: str = typer.Option("97x500,23x64", help="Problem sizes as pxN, comma-separated."),
         threads: int = typer.Option(1, help="torch threads (0: torch's default; 1 is robust on a shared machine)."),
         memory: bool = typer.Option(False, "--memory/--no-memory", help="Peak memory in child processes."),
+        compiled: bool = typer.Option(False, "--compiled/--no-compiled",
+                                      help="Also the compiled hand-written path (needs a C++ compiler; adds "
+                                           "seconds of compilation per variant)."),
         extras: bool = typer.Option(True, "--extras/--no-extras", help="RAF theory points/s and M1 build times."),
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -493,7 +507,8 @@ def register(app: typer.Typer) -> None:
         if not pn or any(len(t) != 2 for t in pn):
             raise ConfigError("sizes", sizes, "pxN pairs, comma-separated, e.g. 97x500,23x64")
         cfg = BenchConfig(sizes=pn, ensembles=m_sizes, epochs=epochs, repeats=repeats, threads=threads,
-                          memory=memory, extras=extras, ensembles_by_size={23: tuple(sorted({*m_sizes, 64}))})
+                          memory=memory, extras=extras, compiled=compiled,
+                          ensembles_by_size={23: tuple(sorted({*m_sizes, 64}))})
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         from rulesfacts.runtime import stderr_console

@@ -75,8 +75,8 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option(None, help="auto | cpu | cuda"),
         dtype: str = typer.Option(None, help="float32 | bfloat16 (autocast)"),
         compile: bool = typer.Option(None, "--compile/--no-compile",
-                                     help="torch.compile the autograd path (BatchNorm, dropout, biases); needs a C++ "
-                                          "compiler."),
+                                     help="torch.compile the training step (fused kernels; faster after a few "
+                                          "seconds of compilation, docs/performance.md); needs a C++ compiler."),
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,

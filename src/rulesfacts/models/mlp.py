@@ -13,7 +13,8 @@ token-input network without autograd, block by block so the (n, N) activations o
 in cache. It applies when there is no dropout, BatchNorm or bias (``supports_manual_grads``);
 everything else takes the autograd path. Tests check the two agree to float tolerance. For
 small p it pads the class dimension with zero columns (``PAD_CLASSES_BELOW``), whose GEMM shapes
-MKL runs much faster.
+MKL runs much faster. With ``compile = true`` each block runs as one compiled graph of the same
+math (``models/fused.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rulesfacts.models.fused import CompiledKernels
 from rulesfacts.train.config import TrainConfig
 
 BN_EPS = 1e-5
@@ -74,6 +76,8 @@ class EnsembleMLP(nn.Module):
         self.use_dropout = any(c.dropout > 0 for c in cfgs)
         # hand-written path only: the gather's backward as cached sparse matrices, and work buffers
         self._scatter_cache: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+        # ``fused.CompiledKernels``: the same path as compiled graphs (config ``compile``); None: eager
+        self.kernels: CompiledKernels | None = None
         self._workspace: dict[tuple[str, torch.dtype], torch.Tensor] = {}
 
     @property
@@ -124,10 +128,16 @@ class EnsembleMLP(nn.Module):
         Under ``torch.autocast`` the matmuls run in its dtype, as in ``forward``."""
         rows = self.token_rows(x) if rows is None else rows
         m, n = rows.shape[:2]
-        w_flat = self.w_in.detach().reshape(m * self.n_in, -1)
+        width = self.w_in.shape[2]
+        w_flat = self.w_in.detach().reshape(m * self.n_in, width)
         w_out = _pad_classes(self.w_out.detach())
         out = torch.empty(m, n, self.n_out, device=rows.device)
-        for ms, rs in _blocks(m, n, w_flat.shape[1]):
+        for ms, rs in _blocks(m, n, width):
+            if self.kernels is not None:  # the same, one compiled call (models/fused.py)
+                w_block, local = self._block_rows(w_flat, rows, ms, rs)
+                out[ms, rs] = self.kernels.block_logits(w_block, self.w_out.detach()[ms], local, self.act,
+                                                        _padded_classes(self.n_out))
+                continue
             h = activation(self.act, _gather_sum(rows[ms, rs], w_flat))
             out[ms, rs] = torch.bmm(h, w_out[ms])[..., :self.n_out]
         return out
@@ -149,6 +159,9 @@ class EnsembleMLP(nn.Module):
         m, n = y.shape
         c, width = self.n_out, self.w_in.shape[2]
         mm = torch.bfloat16 if bf16 else torch.float32
+        if self.kernels is not None:
+            self._compiled_grads(rows, y, loss, logits, mm)
+            return
         w_flat = self.w_in.detach().reshape(m * self.n_in, width)
         w_out = _pad_classes(self.w_out.detach()).to(mm)  # (M, N, C'), C' ≥ C: zero columns
         cp = w_out.shape[2]
@@ -183,6 +196,29 @@ class EnsembleMLP(nn.Module):
                 grad_in.index_add_(0, r[..., 1].reshape(-1), grad_z, alpha=alpha)
         self.w_in.grad = grad_in.view_as(self.w_in)
         self.w_out.grad = grad_out if cp == c else grad_out[..., :c].contiguous()
+
+    def _compiled_grads(self, rows: torch.Tensor, y: torch.Tensor, loss: str, logits: torch.Tensor | None,
+                        mm: torch.dtype) -> None:
+        """``manual_grads`` with each block's work as one compiled call (``fused.block_grads``)."""
+        m, n = y.shape
+        w_flat = self.w_in.detach().reshape(m * self.n_in, -1)
+        w_out = self.w_out.detach()
+        grad_in, grad_out = torch.zeros_like(w_flat), torch.zeros_like(w_out)
+        scale = 2.0 / (n * self.n_out) if loss == "mse" else 1.0 / n
+        padded = _padded_classes(self.n_out)
+        for ms, rs in _blocks(m, n, w_flat.shape[1]):
+            w_block, local = self._block_rows(w_flat, rows, ms, rs)
+            g_in, g_out = self.kernels.block_grads(w_block, w_out[ms], local, y[ms, rs],
+                                                   None if logits is None else logits[ms, rs], loss, scale,
+                                                   self.act, mm, padded)
+            grad_in[ms.start * self.n_in:ms.stop * self.n_in] += g_in
+            grad_out[ms] += g_out
+        self.w_in.grad, self.w_out.grad = grad_in.view_as(self.w_in), grad_out
+
+    def _block_rows(self, w_flat: torch.Tensor, rows: torch.Tensor, ms: slice,
+                    rs: slice) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``w_in`` rows of block (ms, rs)'s members, and its token rows numbered within them."""
+        return w_flat[ms.start * self.n_in:ms.stop * self.n_in], rows[ms, rs] - ms.start * self.n_in
 
     def _scatter_matrix(self, rows: torch.Tensor, ms: slice, rs: slice) -> torch.Tensor:
         """Sparse CSR (k·n_in, k·n_rows) with a 1 at (token row, example) of block (ms, rs): its
@@ -280,13 +316,16 @@ def _gather_sum(rows: torch.Tensor, w_flat: torch.Tensor) -> torch.Tensor:
     return F.embedding_bag(rows.reshape(k * r, t), w_flat, mode="sum").view(k, r, -1)
 
 
+def _padded_classes(c: int) -> int:
+    """The GEMMs' class count: ``c`` rounded up to a multiple of 8 below ``PAD_CLASSES_BELOW``."""
+    return c if c >= PAD_CLASSES_BELOW else c + -c % 8
+
+
 def _pad_classes(w_out: torch.Tensor) -> torch.Tensor:
-    """``w_out`` (M, N, C) with zero columns up to a multiple of 8 when C < ``PAD_CLASSES_BELOW``
-    (faster GEMMs). A zero column's logit is 0 and, under MSE, so is its gradient."""
+    """``w_out`` (M, N, C) with zero columns up to ``_padded_classes(C)`` (faster GEMMs). A zero
+    column's logit is 0 and, under MSE, so is its gradient."""
     c = w_out.shape[2]
-    if c >= PAD_CLASSES_BELOW or c % 8 == 0:
-        return w_out
-    return F.pad(w_out, (0, -c % 8))
+    return w_out if _padded_classes(c) == c else F.pad(w_out, (0, _padded_classes(c) - c))
 
 
 def _output_grad(out: torch.Tensor, y: torch.Tensor, loss: str, scale: float, c: int,

@@ -155,13 +155,15 @@ def _work(cfgs: Any) -> float:
 def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: int) -> float:
     """Wall time of the sweep from a measured probe: train the largest group for a few epochs,
     take its time per member·epoch·example and scale every group by its own work, divided over
-    the parallel workers. Rough (logging and cache effects differ), but measured on this machine."""
+    the parallel workers. Rough (logging and cache effects differ), but measured on this machine.
+    The probe runs eager even for ``compile = true``: a few epochs would time the compiler, not the
+    training (a small-preset probe said 34 min for a 2-min sweep)."""
     from rulesfacts.runtime import torch_threads
     from rulesfacts.train.loop import train_ensemble
 
     probe = max(groups, key=lambda g: len(g) * n_train(g[0]))
     k = min(PROBE_EPOCHS, probe[0].epochs)
-    cfgs = [c.replace(epochs=k, n_snapshots=0) for c in probe]
+    cfgs = [c.replace(epochs=k, n_snapshots=0, compile=False) for c in probe]
     with torch_threads(threads):
         t = time.perf_counter()
         train_ensemble(cfgs, None, progress=False)

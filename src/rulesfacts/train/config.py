@@ -83,7 +83,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     dtype: str = "float32"  # "bfloat16": autocast matmuls, fp32 master weights
-    # torch.compile the autograd path (BatchNorm, dropout, biases, transformer); one of HOW_FIELDS
+    # torch.compile: the hand-written path's blocks as compiled graphs (models/fused.py), or the
+    # autograd path (BatchNorm, dropout, biases, transformer); one of HOW_FIELDS
     compile: bool = field(default=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 

@@ -23,7 +23,8 @@ import torch
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import ensure_writable_dir, read_json
 from rulesfacts.models import build_model
-from rulesfacts.runtime import resolve_device
+from rulesfacts.models.fused import CompiledKernels
+from rulesfacts.runtime import require_compiler, resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.train import rundir
 from rulesfacts.train.config import HOW_FIELDS, TrainConfig, ensemble_key
@@ -69,6 +70,9 @@ def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = 
                       if any(dict(ensemble_key(c))[k] != v for c in cfgs))
         raise ConfigError(diff[0] if diff else "config", "differs",
                           "equal across one ensemble (only seeds, corruption, lr, wd, l1, l2, dropout may differ)")
+    device = resolve_device(cfgs[0].device)  # config errors before any folder is made
+    if cfgs[0].compile:
+        require_compiler(device)
     dirs = [ensure_writable_dir(Path(d)) for d in out_dirs] if out_dirs is not None else None
     if dirs is not None and len(dirs) != len(cfgs):
         raise ValueError("out_dirs must have one folder per config")
@@ -94,11 +98,13 @@ class _Trainer:
             self.x_train, self.x_test = self.x_train.float(), self.x_test.float()
         self.n_facts = [int(s.is_fact.sum()) for s in splits]
         self.model = build_model(cfgs, self.split0, dev)
-        if cfg.compile and not self._manual():
+        if cfg.compile and self._manual():  # the hand-written path, one compiled graph per block
+            self.model.kernels = CompiledKernels()
+        elif cfg.compile:
             # fuses the autograd graph's elementwise work: 1.4-1.7x per epoch measured here
-            # (benchmarks/RESULTS.md); the hand-written path is faster still and stays eager.
-            # A sweep worker trains ensembles one after another: drop the previous ensemble's
-            # graphs, or dynamo's per-function recompile limit silently sends later ones to eager.
+            # (benchmarks/RESULTS.md). A sweep worker trains ensembles one after another: drop the
+            # previous ensemble's graphs, or dynamo's per-function recompile limit silently sends
+            # later ones to eager.
             torch._dynamo.reset()
             self.model.forward = torch.compile(self.model.forward, dynamic=False)
         vec = lambda name: torch.tensor([float(getattr(c, name)) for c in cfgs], device=dev)  # noqa: E731
