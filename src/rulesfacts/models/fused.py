@@ -11,7 +11,9 @@ most for small networks, where these passes and calls cost as much as the GEMMs,
 bfloat16, whose eager elementwise kernels are slower than float32 ones on this CPU (measured:
 docs/performance.md, item 8).
 
-The math is ``manual_grads``'s loop body; tests check both against autograd.
+The math is ``manual_grads``'s loop body, with its helpers (``mlp.activation``,
+``mlp._output_grad``, ``mlp._activation_backward``); only the memory plan differs (no work
+buffers, z recomputed, gᵀh for the output layer). Tests check both paths against autograd.
 """
 
 from __future__ import annotations
@@ -23,46 +25,25 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from rulesfacts.models import mlp
+
 
 def gather_act(w_block: torch.Tensor, rows: torch.Tensor, act: str, dtype: torch.dtype) -> torch.Tensor:
     """act(W_in[a] + W_in[b]) for token rows ``rows`` (n, 2) local to ``w_block``, in ``dtype``."""
-    z = w_block[rows[:, 0]] + w_block[rows[:, 1]]
-    if act == "quadratic":
-        h = z * z
-    elif act == "relu":
-        h = F.relu(z)
-    else:
-        h = F.gelu(z)
-    return h.to(dtype)
-
-
-def output_grad(out: torch.Tensor, y: torch.Tensor, loss: str, scale: float, c: int,
-                dtype: torch.dtype) -> torch.Tensor:
-    """∂(mean loss)/∂logits (see ``mlp._output_grad``: MSE 2(out − e_y)/(nC), CE (softmax − e_y)/n;
-    padding columns from ``c`` on get 0), in ``dtype`` for the GEMMs that follow."""
-    out = out.float()
-    if loss == "mse":
-        g = out * scale
-    else:
-        g = torch.cat([torch.softmax(out[..., :c], dim=-1) * scale, torch.zeros_like(out[..., c:])], dim=-1)
-    # −scale at the label: a scatter over n entries (a one-hot compare over all n·C measured ~5× slower)
-    g = g.scatter_add(-1, y.unsqueeze(-1), torch.full(y.unsqueeze(-1).shape, -scale, dtype=g.dtype, device=g.device))
-    return g.to(dtype)
+    return mlp.activation(act, _gather_sum(w_block, rows)).to(dtype)
 
 
 def act_backward_scatter(w_block: torch.Tensor, rows: torch.Tensor, grad_h: torch.Tensor, act: str) -> torch.Tensor:
     """∂L/∂w_block: ∂L/∂z = act'(z) ⊙ ∂L/∂h, scatter-added at both token rows (z recomputed)."""
-    z = w_block[rows[:, 0]] + w_block[rows[:, 1]]
-    gh = grad_h.float()
-    if act == "quadratic":
-        gz = 2.0 * z * gh
-    elif act == "relu":
-        gz = torch.where(z > 0, gh, 0.0)
-    else:
-        gz = torch.ops.aten.gelu_backward(gh, z)
+    z = _gather_sum(w_block, rows)
+    t, alpha = mlp._activation_backward(act, grad_h.float(), z, torch.empty_like(z))
     width = w_block.shape[1]
-    both = gz.unsqueeze(1).expand(-1, 2, width).reshape(-1, width)  # one scatter over both rows
-    return torch.zeros_like(w_block).index_add_(0, rows.reshape(-1), both)
+    both = t.unsqueeze(1).expand(-1, 2, width).reshape(-1, width)  # one scatter over both rows
+    return torch.zeros_like(w_block).index_add_(0, rows.reshape(-1), both, alpha=alpha)
+
+
+def _gather_sum(w_block: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    return w_block[rows[:, 0]] + w_block[rows[:, 1]]
 
 
 def block_grads(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, y: torch.Tensor,
@@ -79,7 +60,7 @@ def block_grads(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, 
     local = rows.reshape(k * n, 2)
     h = gather_act(w_block, local, act, dtype).view(k, n, width)
     out = torch.bmm(h, wo) if logits is None else F.pad(logits, (0, padded - c))
-    g = output_grad(out, y, loss, scale, c, dtype)
+    g = mlp._output_grad(out.float(), y, loss, scale, c).to(dtype)
     grad_out = torch.bmm(g.transpose(1, 2), h).float().transpose(1, 2)  # gᵀh: a faster layout than hᵀg
     grad_h = torch.bmm(g, wo.transpose(1, 2)).view(k * n, width)
     return act_backward_scatter(w_block, local, grad_h, act), grad_out[..., :c].contiguous()

@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rulesfacts.models.fused import CompiledKernels
 from rulesfacts.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from rulesfacts.models.fused import CompiledKernels
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
