@@ -43,6 +43,8 @@ def act_backward_scatter(w_block: torch.Tensor, rows: torch.Tensor, grad_h: torc
 
 
 def _gather_sum(w_block: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """``mlp._gather_sum`` as indexing: inductor fuses it into the loop that uses it, where the
+    eager path's ``embedding_bag`` would stay an opaque kernel writing z to memory."""
     return w_block[rows[:, 0]] + w_block[rows[:, 1]]
 
 
@@ -66,13 +68,12 @@ def block_grads(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, 
     return act_backward_scatter(w_block, local, grad_h, act), grad_out[..., :c].contiguous()
 
 
-def block_logits(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, act: str,
-                 padded: int) -> torch.Tensor:
-    """One block's logits (k, n, C), float32: ``blocked_logits``'s loop body."""
+def block_logits(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, act: str) -> torch.Tensor:
+    """One block's logits (k, n, C'), float32, ``w_out`` (k, N, C') as padded: ``blocked_logits``'s
+    loop body."""
     k, n = rows.shape[:2]
-    c = w_out.shape[2]
     h = gather_act(w_block, rows.reshape(k * n, 2), act, torch.float32).view(k, n, -1)
-    return torch.bmm(h, F.pad(w_out, (0, padded - c)))[..., :c]
+    return torch.bmm(h, w_out)
 
 
 class CompiledKernels:

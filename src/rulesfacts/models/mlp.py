@@ -138,8 +138,7 @@ class EnsembleMLP(nn.Module):
         for ms, rs in _blocks(m, n, width):
             if self.kernels is not None:  # the same, one compiled call (models/fused.py)
                 w_block, local = self._block_rows(w_flat, rows, ms, rs)
-                out[ms, rs] = self.kernels.block_logits(w_block, self.w_out.detach()[ms], local, self.act,
-                                                        _padded_classes(self.n_out))
+                out[ms, rs] = self.kernels.block_logits(w_block, w_out[ms], local, self.act)[..., :self.n_out]
                 continue
             h = activation(self.act, _gather_sum(rows[ms, rs], w_flat))
             out[ms, rs] = torch.bmm(h, w_out[ms])[..., :self.n_out]
@@ -171,7 +170,7 @@ class EnsembleMLP(nn.Module):
         w_out_t = w_out.transpose(1, 2).contiguous()  # (M, C', N): ∂h = g W_out as a plain bmm
         grad_in = torch.zeros_like(w_flat)
         grad_out = torch.zeros(m, width, cp, device=w_flat.device)
-        scale = 2.0 / (n * c) if loss == "mse" else 1.0 / n
+        scale = _loss_scale(loss, n, c)
         for ms, rs in _blocks(m, n, width):
             r = rows[ms, rs]
             k, nr = r.shape[:2]
@@ -207,7 +206,7 @@ class EnsembleMLP(nn.Module):
         w_flat = self.w_in.detach().reshape(m * self.n_in, -1)
         w_out = self.w_out.detach()
         grad_in, grad_out = torch.zeros_like(w_flat), torch.zeros_like(w_out)
-        scale = 2.0 / (n * self.n_out) if loss == "mse" else 1.0 / n
+        scale = _loss_scale(loss, n, self.n_out)
         padded = _padded_classes(self.n_out)
         for ms, rs in _blocks(m, n, w_flat.shape[1]):
             w_block, local = self._block_rows(w_flat, rows, ms, rs)
@@ -329,6 +328,11 @@ def _pad_classes(w_out: torch.Tensor) -> torch.Tensor:
     column's logit is 0 and, under MSE, so is its gradient."""
     c = w_out.shape[2]
     return w_out if _padded_classes(c) == c else F.pad(w_out, (0, _padded_classes(c) - c))
+
+
+def _loss_scale(loss: str, n: int, c: int) -> float:
+    """The factor of ∂(mean loss)/∂logits: 2/(nC) for ``nn.MSELoss`` (mean over n·C), 1/n for CE."""
+    return 2.0 / (n * c) if loss == "mse" else 1.0 / n
 
 
 def _output_grad(out: torch.Tensor, y: torch.Tensor, loss: str, scale: float, c: int,
