@@ -13,8 +13,10 @@ count, the activation block size, peak memory (child processes) and the 17×17×
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -37,23 +39,41 @@ from rulesfacts.models import mlp
 RESULTS = Path(__file__).parent / "results"
 
 
-def block_table(rounds: int, epochs: int = 3) -> list[dict]:
-    """Seconds per model-epoch of the hand-written path for activation blocks of 2^17..2^23 floats."""
+def block_table(rounds: int, epochs: int = 3, compiled: bool = True) -> list[dict]:
+    """Seconds per model-epoch of the hand-written path for activation blocks of 2^17..2^23 elements,
+    float32 eager and (``compiled``) the compiled path in float32 and bfloat16, whose blocks hold
+    2·BLOCK_ELEMS elements (``mlp._compiled_blocks``). Each size gets its own trainer, so its own
+    compiled graphs."""
+    variants = [("fp32", "float32", False, (17, 19, 21, 23))]
+    if compiled:
+        variants += [(f"{name} compiled", dtype, True, (17, 18, 19, 20))
+                     for name, dtype in (("fp32", "float32"), ("bf16", "bfloat16"))]
     out = []
     for p, width, m in ((97, 500, 1), (23, 64, 64)):
-        clock = TrainerClock(reference_configs(p, width, m, 0.5, 10))
-        times: dict[int, list[float]] = {}
-        default = mlp.BLOCK_ELEMS
-        try:
-            for _ in range(rounds):
-                for b in (17, 19, 21, 23):
-                    mlp.BLOCK_ELEMS = 2**b
-                    times.setdefault(b, []).append(clock.seconds_per_model_epoch(epochs))
-        finally:
-            mlp.BLOCK_ELEMS = default
-        out += [{"p": p, "width": width, "members": m, "block_log2": b, "seconds_per_model_epoch": statistics.median(v)}
-                for b, v in times.items()]
+        clocks = {}
+        for name, dtype, comp, sizes in variants:
+            for b in sizes:
+                with _block_elems(2**b):
+                    cfgs = [c.replace(compile=comp) for c in reference_configs(p, width, m, 0.5, 10, dtype=dtype)]
+                    clocks[name, b] = TrainerClock(cfgs)
+        times: dict[tuple[str, int], list[float]] = {k: [] for k in clocks}
+        for _ in range(rounds):
+            for (name, b), clock in clocks.items():
+                with _block_elems(2**b):
+                    times[name, b].append(clock.seconds_per_model_epoch(epochs))
+        out += [{"p": p, "width": width, "members": m, "variant": name,
+                 "block_log2": b + name.endswith("compiled"), "default": b == 19,
+                 "seconds_per_model_epoch": statistics.median(v)} for (name, b), v in times.items()]
     return out
+
+
+@contextlib.contextmanager
+def _block_elems(elems: int) -> Iterator[None]:
+    default, mlp.BLOCK_ELEMS = mlp.BLOCK_ELEMS, elems
+    try:
+        yield
+    finally:
+        mlp.BLOCK_ELEMS = default
 
 
 def thread_tables(rounds: int) -> list[dict]:
@@ -119,7 +139,7 @@ def main() -> None:
     ceiling = gemm_ceiling(args.rounds)
     torch.set_num_threads(args.threads)
     say("block sizes")
-    blocks = block_table(args.rounds)
+    blocks = block_table(args.rounds, compiled=args.compiled)
     out = {"machine": machine_info(), "threads": args.threads, "matmul_peak_gflops": peak, "trainer": rows,
            "thread_table": threads, "gemm_ceiling": ceiling, "block_table": blocks,
            "diagram_estimate": diagram_estimate(rows),

@@ -41,14 +41,21 @@ def test_compiled_kernels_equal_autograd(act, loss, block, monkeypatch):
         assert rel_err(model(x), ref_logits) <= 1e-6  # the log pass (blocked_logits) compiled too
 
 
-def test_compiled_bf16_kernels_are_autocast_to_bf16_precision():
+# one block; row blocks of one member
+@pytest.mark.parametrize("block", [2**30, 300])
+def test_compiled_bf16_kernels_are_autocast_to_bf16_precision(block, monkeypatch):
+    monkeypatch.setattr(mlp, "BLOCK_ELEMS", block)
     cfgs = [TrainConfig(p=13, width=32, seed=s) for s in range(2)]
     model, x, y = ensemble(cfgs)
     ref = autograd_grads(model, x, y, "mse", bf16=True)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        ref_logits = model(x).float()
     model.kernels = CompiledKernels()
     model.manual_grads(model.token_rows(x), y, "mse", bf16=True, static_rows=True)
     for g, r in zip((model.w_in.grad, model.w_out.grad), ref, strict=True):
         assert rel_err(g, r) <= 2e-2  # bf16 has 8 mantissa bits: ~0.4% per rounding
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert rel_err(model(x).float(), ref_logits) <= 2e-2  # the log pass, in its own blocks
 
 
 @pytest.mark.parametrize("batch_size", [0, 48])  # full batch (logits reused from the log pass); minibatches

@@ -52,3 +52,16 @@ def test_load_member_weights_round_trip():
     model.load_member_weights(1, w0)
     for k, v in model.member_weights(1).items():
         np.testing.assert_array_equal(v, w0[k])
+
+
+def test_blocks_cover_every_row_once_within_their_size():
+    from rulesfacts.models import mlp
+
+    for m, n, width, elems in [(64, 264, 64, 2**19), (1, 4704, 500, 2**19), (3, 100, 24, 700), (5, 7, 3, 2**30)]:
+        seen = torch.zeros(m, n, dtype=torch.int64)
+        for ms, rs in mlp._blocks(m, n, width, elems):
+            seen[ms, rs] += 1
+            members, rows = len(range(m)[ms]), len(range(n)[rs])
+            assert members * rows * width <= max(elems + width, n * width)  # one member's row may round up
+        assert bool((seen == 1).all())
+

@@ -69,8 +69,8 @@ def block_grads(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, 
 
 
 def block_logits(w_block: torch.Tensor, w_out: torch.Tensor, rows: torch.Tensor, act: str) -> torch.Tensor:
-    """One block's logits (k, n, C'), float32, ``w_out`` (k, N, C') as padded: ``blocked_logits``'s
-    loop body."""
+    """One block's logits (k, n, C') in the GEMM dtype (float32, or autocast's), ``w_out`` (k, N, C') as
+    padded: ``blocked_logits``'s loop body."""
     k, n = rows.shape[:2]
     h = gather_act(w_block, rows.reshape(k * n, 2), act, torch.float32).view(k, n, -1)
     return torch.bmm(h, w_out)
