@@ -42,7 +42,7 @@ RESULTS = Path(__file__).parent / "results"
 def block_table(rounds: int, epochs: int = 3, compiled: bool = True) -> list[dict]:
     """Seconds per model-epoch of the hand-written path for activation blocks of 2^17..2^23 elements,
     float32 eager and (``compiled``) the compiled path in float32 and bfloat16, whose blocks hold
-    2·BLOCK_ELEMS elements (``mlp._compiled_blocks``). Each size gets its own trainer, so its own
+    2·BLOCK_ELEMS elements (``EnsembleMLP._block_layout``). Each size gets its own trainer, so its own
     compiled graphs."""
     variants = [("fp32", "float32", False, (17, 19, 21, 23))]
     if compiled:

@@ -39,7 +39,7 @@ BN_MOMENTUM = 0.1
 # the L2 cache of one core here: measured fastest among 2**17..2**23 (benchmarks/RESULTS.md).
 BLOCK_ELEMS = 2**19
 # The compiled path (models/fused.py) stores neither z nor work buffers, only h and ∂L/∂h, and pays a
-# fixed cost per call: its blocks are twice as large (``_compiled_blocks``). Measured against 2**19
+# fixed cost per call: its blocks are twice as large (``_block_layout``). Measured against 2**19
 # in six runs (1 thread, benchmarks/RESULTS.md): epochs at p = 97 ×1.01-1.07 faster in float32 and
 # ×1.01-1.11 in bfloat16; at p = 23, M = 64 within the noise. Eager, larger blocks are slower.
 MANUAL_ACTS = ("quadratic", "relu", "gelu")
@@ -139,7 +139,7 @@ class EnsembleMLP(nn.Module):
         w_flat = self.w_in.detach().reshape(m * self.n_in, width)
         w_out = _pad_classes(self.w_out.detach())
         out = torch.empty(m, n, self.n_out, device=rows.device)
-        for ms, rs in _compiled_blocks(m, n, width) if self.kernels is not None else _blocks(m, n, width):
+        for ms, rs in self._block_layout(m, n, width):
             if self.kernels is not None:  # the same, one compiled call (models/fused.py)
                 w_block, local = self._block_rows(w_flat, rows, ms, rs)
                 out[ms, rs] = self.kernels.block_logits(w_block, w_out[ms], local, self.act)[..., :self.n_out]
@@ -175,7 +175,7 @@ class EnsembleMLP(nn.Module):
         grad_in = torch.zeros_like(w_flat)
         grad_out = torch.zeros(m, width, cp, device=w_flat.device)
         scale = _loss_scale(loss, n, c)
-        for ms, rs in _blocks(m, n, width):
+        for ms, rs in self._block_layout(m, n, width):
             r = rows[ms, rs]
             k, nr = r.shape[:2]
             z = _gather_sum(r, w_flat)
@@ -212,7 +212,7 @@ class EnsembleMLP(nn.Module):
         grad_in, grad_out = torch.zeros_like(w_flat), torch.zeros_like(w_out)
         scale = _loss_scale(loss, n, self.n_out)
         padded = _padded_classes(self.n_out)
-        for ms, rs in _compiled_blocks(m, n, w_flat.shape[1]):
+        for ms, rs in self._block_layout(m, n, w_flat.shape[1]):
             w_block, local = self._block_rows(w_flat, rows, ms, rs)
             g_in, g_out = self.kernels.block_grads(w_block, w_out[ms], local, y[ms, rs],
                                                    None if logits is None else logits[ms, rs], loss, scale,
@@ -220,6 +220,10 @@ class EnsembleMLP(nn.Module):
             grad_in[ms.start * self.n_in:ms.stop * self.n_in] += g_in
             grad_out[ms] += g_out
         self.w_in.grad, self.w_out.grad = grad_in.view_as(self.w_in), grad_out
+
+    def _block_layout(self, m: int, n: int, width: int) -> list[tuple[slice, slice]]:
+        """This model's activation blocks: ``BLOCK_ELEMS`` activations eager, twice as many compiled."""
+        return _blocks(m, n, width, BLOCK_ELEMS if self.kernels is None else 2 * BLOCK_ELEMS)
 
     def _block_rows(self, w_flat: torch.Tensor, rows: torch.Tensor, ms: slice,
                     rs: slice) -> tuple[torch.Tensor, torch.Tensor]:
@@ -315,11 +319,6 @@ def _blocks(m: int, n: int, width: int, elems: int | None = None) -> list[tuple[
     n_blocks = -(-per_member // elems)
     step = -(-n // n_blocks)
     return [(slice(i, i + 1), slice(j, min(j + step, n))) for i in range(m) for j in range(0, n, step)]
-
-
-def _compiled_blocks(m: int, n: int, width: int) -> list[tuple[slice, slice]]:
-    """The compiled path's blocks: 2·``BLOCK_ELEMS`` activations (see ``BLOCK_ELEMS``)."""
-    return _blocks(m, n, width, 2 * BLOCK_ELEMS)
 
 
 def _gather_sum(rows: torch.Tensor, w_flat: torch.Tensor) -> torch.Tensor:
