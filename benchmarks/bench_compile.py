@@ -19,7 +19,6 @@ import torch
 
 from rulesfacts.cli.bench import TrainerClock, machine_info
 from rulesfacts.io import write_json
-from rulesfacts.train import loop
 from rulesfacts.train.config import TrainConfig
 
 RESULTS = Path(__file__).parent / "results"
@@ -38,14 +37,10 @@ def clock_for(cfgs: list[TrainConfig], variant: str) -> tuple[TrainerClock, floa
     """The variant's clock and the seconds its first epoch + log pass took (compilation included)."""
     cfgs = [c.replace(epochs=10**6, log_every=10, n_snapshots=0, device="cpu", compile=variant == "compiled")
             for c in cfgs]
-    previous, loop.USE_MANUAL_GRADS = loop.USE_MANUAL_GRADS, variant == "manual"  # read when the trainer is built
-    try:
-        t0 = time.perf_counter()
-        clock = TrainerClock(cfgs, manual=variant == "manual")
-        clock.log()
-        return clock, time.perf_counter() - t0
-    finally:
-        loop.USE_MANUAL_GRADS = previous
+    t0 = time.perf_counter()
+    clock = TrainerClock(cfgs, manual=variant == "manual")
+    clock.log()
+    return clock, time.perf_counter() - t0
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from rulesfacts.analysis.parity import (
 )
 from rulesfacts.analysis.pipeline import analyze_run
 from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.loop import train
+from rulesfacts.train.trainer import train
 
 
 def test_relevant_mass_closed_forms():

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from rulesfacts import TrainConfig, train
-from rulesfacts.models import mlp
 from rulesfacts.models.fused import CompiledKernels
 from tests.model_helpers import autograd_grads, ensemble
 
@@ -26,32 +25,34 @@ def rel_err(a, b):
 # another activation and loss, so every branch of the kernels is compiled once
 @pytest.mark.parametrize(("act", "loss", "block"), [("quadratic", "mse", 700), ("relu", "ce", 2**12),
                                                     ("gelu", "mse", 2**30), ("quadratic", "ce", 2**12)])
-def test_compiled_kernels_equal_autograd(act, loss, block, monkeypatch):
-    monkeypatch.setattr(mlp, "BLOCK_ELEMS", block)
+def test_compiled_kernels_equal_autograd(act, loss, block):
     cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, corrupt=0.3) for s in range(3)]
     model, x, y = ensemble(cfgs)
+    model.configure_path(block_elems=block)
     ref = autograd_grads(model, x, y, loss)
     with torch.no_grad():
         ref_logits = model(x)
-    model.kernels = CompiledKernels()
-    model.manual_grads(model.token_rows(x), y, loss, static_rows=True)
+    model.configure_path(CompiledKernels(), block_elems=block)
+    path = model.hand_written()
+    path.grads(path.rows(x), y, loss, static_rows=True)
     for g, r in zip((model.w_in.grad, model.w_out.grad), ref, strict=True):
         assert rel_err(g, r) <= 1e-5
     with torch.no_grad():
-        assert rel_err(model(x), ref_logits) <= 1e-6  # the log pass (blocked_logits) compiled too
+        assert rel_err(model(x), ref_logits) <= 1e-6  # the log pass (blocked logits) compiled too
 
 
 # one block; row blocks of one member
 @pytest.mark.parametrize("block", [2**30, 300])
-def test_compiled_bf16_kernels_are_autocast_to_bf16_precision(block, monkeypatch):
-    monkeypatch.setattr(mlp, "BLOCK_ELEMS", block)
+def test_compiled_bf16_kernels_are_autocast_to_bf16_precision(block):
     cfgs = [TrainConfig(p=13, width=32, seed=s) for s in range(2)]
     model, x, y = ensemble(cfgs)
+    model.configure_path(block_elems=block)
     ref = autograd_grads(model, x, y, "mse", bf16=True)
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         ref_logits = model(x).float()
-    model.kernels = CompiledKernels()
-    model.manual_grads(model.token_rows(x), y, "mse", bf16=True, static_rows=True)
+    model.configure_path(CompiledKernels(), block_elems=block)
+    path = model.hand_written()
+    path.grads(path.rows(x), y, "mse", bf16=True, static_rows=True)
     for g, r in zip((model.w_in.grad, model.w_out.grad), ref, strict=True):
         assert rel_err(g, r) <= 2e-2  # bf16 has 8 mantissa bits: ~0.4% per rounding
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):

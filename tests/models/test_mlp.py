@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from rulesfacts.models import build_model, mlp
+from rulesfacts.models import build_model, handwritten
 from rulesfacts.tasks import make_split
 from rulesfacts.train.config import TrainConfig
 
@@ -57,7 +57,7 @@ def test_load_member_weights_round_trip():
 def test_blocks_cover_every_row_once_within_their_size():
     for m, n, width, elems in [(64, 264, 64, 2**19), (1, 4704, 500, 2**19), (3, 100, 24, 700), (5, 7, 3, 2**30)]:
         seen = torch.zeros(m, n, dtype=torch.int64)
-        for ms, rs in mlp._blocks(m, n, width, elems):
+        for ms, rs in handwritten.blocks(m, n, width, elems):
             seen[ms, rs] += 1
             members, rows = len(range(m)[ms]), len(range(n)[rs])
             assert members * rows * width <= max(elems + width, n * width)  # one member's row may round up

@@ -13,8 +13,8 @@ from rulesfacts.models.transformer import EnsembleTransformer
 from rulesfacts.tasks import make_split
 from rulesfacts.train.config import TrainConfig
 from rulesfacts.train.evaluate import evaluate
-from rulesfacts.train.loop import train
 from rulesfacts.train.rundir import load_run
+from rulesfacts.train.trainer import train
 
 
 def _model(cfgs):

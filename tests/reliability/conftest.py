@@ -13,12 +13,12 @@ import pytest
 # lands mid-run on any machine, however fast.
 SLOW_CLI = """
 import sys, time
-from rulesfacts.train import loop
-_epoch = loop._Trainer._train_epoch
+from rulesfacts.train.trainer import Trainer
+_epoch = Trainer.train_epoch
 def _slow(self):
     time.sleep(float(sys.argv[1]))
     _epoch(self)
-loop._Trainer._train_epoch = _slow
+Trainer.train_epoch = _slow
 from rulesfacts.cli.main import main
 main(sys.argv[2:])
 """

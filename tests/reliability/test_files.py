@@ -17,7 +17,7 @@ from rulesfacts.cli.main import main
 from rulesfacts.errors import DataFileError
 from rulesfacts.train import rundir
 from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.loop import train
+from rulesfacts.train.trainer import train
 
 CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, corrupt=0.2, device="cpu")
 

@@ -18,7 +18,7 @@ import pytest
 from rulesfacts import load_run
 from rulesfacts.train import rundir
 from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.loop import train
+from rulesfacts.train.trainer import train
 
 from .conftest import wait_for
 

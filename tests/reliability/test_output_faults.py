@@ -14,9 +14,9 @@ import pytest
 from rulesfacts import io, load_run
 from rulesfacts.cli.main import main
 from rulesfacts.errors import DivergedError
-from rulesfacts.train import loop, rundir
+from rulesfacts.train import rundir, trainer
 from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.loop import train
+from rulesfacts.train.trainer import train
 
 
 def run_cli(args, capsys):
@@ -39,7 +39,7 @@ def run_cli(args, capsys):
 def test_output_under_a_file_is_refused_before_work(tmp_path, capsys, monkeypatch, command):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    monkeypatch.setattr(loop._Trainer, "__init__", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr(trainer.Trainer, "__init__", lambda *a, **k: pytest.fail("training started"))
     code, out, err = run_cli([*command, "-o", str(blocker / "out"), "-q", "--json"], capsys)
     assert code == 2 and out == ""
     assert err == f"error: cannot write to {blocker / 'out'}: Not a directory"

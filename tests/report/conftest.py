@@ -55,7 +55,7 @@ def analytic_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
-    from rulesfacts.train.loop import train
+    from rulesfacts.train.trainer import train
 
     path = tmp_path_factory.mktemp("trained") / "run"
     cfg = TrainConfig(p=11, width=24, epochs=60, log_every=5, n_snapshots=6, device="cpu", corrupt=0.2)

@@ -86,10 +86,10 @@ def test_finished_folders_without_a_row_are_recovered_not_retrained(tmp_path):
 def test_time_probe_runs_eager_even_for_compiled_sweeps(monkeypatch):
     # 20 compiled epochs would time the compiler (the small preset's probe said 34 min for 2)
     from rulesfacts.sweep import runner
-    from rulesfacts.train import loop
+    from rulesfacts.train import trainer
 
     probed = []
-    monkeypatch.setattr(loop, "train_ensemble", lambda cfgs, *a, **k: probed.extend(cfgs))
+    monkeypatch.setattr(trainer, "train_ensemble", lambda cfgs, *a, **k: probed.extend(cfgs))
     groups = [[TrainConfig(p=11, width=8, epochs=500, seed=s, compile=True) for s in range(3)]]
     assert runner.estimate_seconds(groups, threads=1, parallel=1) >= 0
     assert len(probed) == 3 and all(c.epochs == runner.PROBE_EPOCHS and not c.compile for c in probed)

@@ -23,13 +23,13 @@ def test_compile_is_how_not_what(tmp_path):
     # eager is taken as done (or resumed) by a compiled rerun, as is a checkpoint written before
     # the field existed
     from rulesfacts.sweep.spec import run_id
-    from rulesfacts.train.loop import _config_diff
+    from rulesfacts.train.runfolder import config_diff
 
     cfg = TrainConfig(p=11, width=16, epochs=10, log_every=5, batchnorm=True, batch_size=16)
     assert cfg == cfg.replace(compile=True) and run_id(cfg) == run_id(cfg.replace(compile=True))
     old_checkpoint = {k: v for k, v in cfg.to_dict().items() if k != "compile"}
-    assert _config_diff(old_checkpoint, cfg.replace(compile=True).to_dict()) is None
-    assert _config_diff(cfg.to_dict(), cfg.replace(epochs=11).to_dict()) == ("epochs", 10, 11)
+    assert config_diff(old_checkpoint, cfg.replace(compile=True).to_dict()) is None
+    assert config_diff(cfg.to_dict(), cfg.replace(epochs=11).to_dict()) == ("epochs", 10, 11)
     first = train(cfg, tmp_path / "run", progress=False)
     again = train(cfg.replace(compile=True), tmp_path / "run", progress=False, resume=True)
     assert again.metrics == first.metrics

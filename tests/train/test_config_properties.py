@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from rulesfacts.errors import ConfigError
 from rulesfacts.train.config import TrainConfig, n_examples, n_train
-from rulesfacts.train.loop import train
+from rulesfacts.train.trainer import train
 
 # Values that must be rejected, whatever the field: wrong types and non-finite numbers.
 JUNK = st.sampled_from([None, "7", [1], {"a": 1}, float("nan"), float("inf"), -float("inf"), True, 1.5, -3])

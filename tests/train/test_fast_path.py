@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from rulesfacts import TrainConfig, train, train_ensemble
-from rulesfacts.models import mlp
-from rulesfacts.train import loop, optim
+from rulesfacts.train import optim
 from rulesfacts.train.losses import penalty, penalty_grads
+from rulesfacts.train.steps import AutogradStep
 from tests.model_helpers import autograd_grads, ensemble
 
 
@@ -23,7 +23,8 @@ def one_thread():
 
 
 def manual_grads(model, x, y, loss, **kw):
-    model.manual_grads(model.token_rows(x), y, loss, **kw)
+    path = model.hand_written()
+    path.grads(path.rows(x), y, loss, **kw)
     return model.w_in.grad.clone(), model.w_out.grad.clone()
 
 
@@ -36,10 +37,10 @@ def assert_close(a, b, rel):
 @pytest.mark.parametrize("act", ["quadratic", "relu", "gelu"])
 @pytest.mark.parametrize("loss", ["mse", "ce"])
 @pytest.mark.parametrize("block", [2**30, 2**12, 700])  # one block; member blocks; row blocks of one member
-def test_manual_backward_equals_autograd(act, loss, block, monkeypatch):
-    monkeypatch.setattr(mlp, "BLOCK_ELEMS", block)
+def test_manual_backward_equals_autograd(act, loss, block):
     cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, corrupt=0.3) for s in range(3)]
     model, x, y = ensemble(cfgs)
+    model.configure_path(block_elems=block)
     ref = autograd_grads(model, x, y, loss)
     for static in (False, True, True):  # the second static call reuses the cached scatter matrices
         got = manual_grads(model, x, y, loss, static_rows=static)
@@ -51,7 +52,7 @@ def test_reused_logits_give_the_same_gradient():
     cfgs = [TrainConfig(p=11, width=16, seed=s) for s in range(2)]
     model, x, y = ensemble(cfgs)
     with torch.no_grad():
-        logits = model(x)  # the log pass (eval, no grad) goes through blocked_logits
+        logits = model(x)  # the log pass (eval, no grad) goes through the hand-written path's blocked logits
     ref = manual_grads(model, x, y, "mse")
     got = manual_grads(model, x, y, "mse", logits=logits)
     for g, r in zip(got, ref, strict=True):
@@ -112,13 +113,11 @@ def test_fused_ensemble_adamw_equals_torch_adamw_per_member(lrs, wds):
     {"loss": "ce", "act": "relu", "l1": 1e-4, "l2": 1e-3},
     {"batch_size": 32, "act": "gelu"},  # minibatches: the manual path without cached scatter matrices
 ])
-def test_trainer_fast_path_equals_autograd_path(changes, monkeypatch):
+def test_trainer_fast_path_equals_autograd_path(changes):
     base = TrainConfig(p=11, width=24, epochs=30, log_every=5, corrupt=0.3, **changes)
     cfgs = [base.replace(seed=0, wd=0.0), base.replace(seed=1, wd=2.0, lr=5e-3)]
     fast = train_ensemble(cfgs, progress=False)
-    monkeypatch.setattr(loop, "USE_MANUAL_GRADS", False)
-    monkeypatch.setattr(optim, "_FUSED", False)
-    slow = train_ensemble(cfgs, progress=False)
+    slow = train_ensemble(cfgs, progress=False, step=AutogradStep())
     for f, s in zip(fast, slow, strict=True):
         for k in ("W_in", "W_out"):
             np.testing.assert_allclose(f.weights[k], s.weights[k], rtol=1e-4, atol=1e-5)
@@ -132,7 +131,7 @@ def test_trainer_fast_path_equals_autograd_path(changes, monkeypatch):
 def test_fast_path_is_used_only_where_it_applies():
     def uses_manual(**kw):
         model, _, _ = ensemble([TrainConfig(p=7, width=8, **kw)])
-        return model.supports_manual_grads()
+        return model.hand_written() is not None
 
     assert uses_manual()
     assert not uses_manual(dropout=0.1)

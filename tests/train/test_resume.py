@@ -4,7 +4,6 @@ step count, minibatch order, dropout masks, BatchNorm statistics — and for ens
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import signal
@@ -15,28 +14,17 @@ import pytest
 
 from rulesfacts import load_run
 from rulesfacts.errors import DataFileError
-from rulesfacts.train import loop, rundir
+from rulesfacts.train import rundir
+from rulesfacts.train.callbacks import StopAt, deferred_interrupt
 from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.loop import train, train_ensemble
+from rulesfacts.train.runfolder import RunFolderWriter
+from rulesfacts.train.trainer import RunResult, Trainer, train, train_ensemble
 
 BASE = TrainConfig(p=11, width=16, epochs=24, log_every=3, n_snapshots=4, corrupt=0.3, device="cpu")
 STATEFUL = BASE.replace(batch_size=16, dropout=0.2, batchnorm=True, wd=0.5)
 
 
-def interrupt_after(monkeypatch, n_epochs: int) -> None:
-    """Make the trainer see Ctrl-C after ``n_epochs`` epochs (as the SIGINT handler would)."""
-    @contextlib.contextmanager
-    def fake():
-        calls = {"n": 0}
-
-        def hit() -> bool:
-            calls["n"] += 1
-            return calls["n"] >= n_epochs
-        yield hit
-    monkeypatch.setattr(loop, "_deferred_interrupt", fake)
-
-
-def assert_same_run(a: loop.RunResult, b: loop.RunResult) -> None:
+def assert_same_run(a: RunResult, b: RunResult) -> None:
     assert a.metrics == b.metrics
     assert a.weights.keys() == b.weights.keys()
     for k in a.weights:
@@ -50,10 +38,8 @@ def assert_same_run(a: loop.RunResult, b: loop.RunResult) -> None:
                          ids=["full-batch-stop-1", "minibatch-dropout-batchnorm-stop-10"])
 def test_interrupt_then_resume_is_bit_exact(tmp_path, monkeypatch, cfg, stop):
     ref = train(cfg, tmp_path / "ref", progress=False)
-    with monkeypatch.context() as m:
-        interrupt_after(m, stop)
-        with pytest.raises(KeyboardInterrupt, match=f"epoch {stop}; state saved"):
-            train(cfg, tmp_path / "run", progress=False)
+    with pytest.raises(KeyboardInterrupt, match=f"epoch {stop}; state saved"):
+        train(cfg, tmp_path / "run", progress=False, callbacks=[StopAt(stop)])
     part = load_run(tmp_path / "run")
     assert part.summary["status"] == "interrupted" and part.summary["epochs"] == stop
     assert (tmp_path / "run" / rundir.CHECKPOINT).is_file()
@@ -71,10 +57,8 @@ def test_ensemble_resume_is_bit_exact(tmp_path, monkeypatch):
     cfgs = [STATEFUL.replace(epochs=12), STATEFUL.replace(epochs=12, seed=1, lr=3e-3, dropout=0.0)]
     ref = train_ensemble(cfgs, [tmp_path / "a0", tmp_path / "a1"], progress=False)
     dirs = [tmp_path / "b0", tmp_path / "b1"]
-    with monkeypatch.context() as m:
-        interrupt_after(m, 7)
-        with pytest.raises(KeyboardInterrupt):
-            train_ensemble(cfgs, dirs, progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        train_ensemble(cfgs, dirs, progress=False, callbacks=[StopAt(7)])
     got = train_ensemble(cfgs, dirs, progress=False, resume=True)
     for a, b in zip(ref, got, strict=True):
         assert_same_run(a, b)
@@ -82,10 +66,8 @@ def test_ensemble_resume_is_bit_exact(tmp_path, monkeypatch):
 
 def test_resume_with_another_config_is_refused(tmp_path, monkeypatch):
     """Resuming with changed settings would silently overwrite the work: refuse, naming the field."""
-    with monkeypatch.context() as m:
-        interrupt_after(m, 2)
-        with pytest.raises(KeyboardInterrupt):
-            train(BASE, tmp_path, progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        train(BASE, tmp_path, progress=False, callbacks=[StopAt(2)])
     with pytest.raises(DataFileError, match=r"checkpoint.pt: saved for lr=0.01, but this run has lr=0.1"):
         train(BASE.replace(lr=0.1), tmp_path, progress=False, resume=True)
     assert (tmp_path / rundir.CHECKPOINT).is_file()  # untouched
@@ -93,7 +75,7 @@ def test_resume_with_another_config_is_refused(tmp_path, monkeypatch):
 
 def test_resume_of_a_finished_run_does_no_work(tmp_path, monkeypatch):
     ref = train(BASE, tmp_path, progress=False)
-    monkeypatch.setattr(loop._Trainer, "_train_epoch", lambda self: pytest.fail("trained again"))
+    monkeypatch.setattr(Trainer, "__init__", lambda *a, **k: pytest.fail("trained again"))
     assert_same_run(ref, train(BASE, tmp_path, progress=False, resume=True))
 
 
@@ -101,10 +83,8 @@ def test_fresh_start_removes_the_previous_runs_files(tmp_path, monkeypatch):
     """A new run in a used folder never sits beside the old run's weights, snapshots or summary."""
     train(BASE.replace(epochs=30, n_snapshots=10), tmp_path, progress=False)
     old_snaps = set(load_run(tmp_path).snapshot_epochs())
-    with monkeypatch.context() as m:
-        interrupt_after(m, 1)
-        with pytest.raises(KeyboardInterrupt):
-            train(BASE.replace(seed=5), tmp_path, progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        train(BASE.replace(seed=5), tmp_path, progress=False, callbacks=[StopAt(1)])
     run = load_run(tmp_path)
     assert run.config.seed == 5 and run.summary["status"] == "interrupted"
     assert not (tmp_path / rundir.WEIGHTS).exists()
@@ -113,17 +93,17 @@ def test_fresh_start_removes_the_previous_runs_files(tmp_path, monkeypatch):
 
 
 def test_time_based_checkpoints_bound_lost_work(tmp_path, monkeypatch):
-    """With no snapshot epochs, a checkpoint still comes every CHECKPOINT_SECONDS."""
+    """With no snapshot epochs, a checkpoint still comes every ``checkpoint_seconds``."""
     saved = []
     real = rundir.save_checkpoint
     monkeypatch.setattr(rundir, "save_checkpoint", lambda d, state: (saved.append(state["epoch"]), real(d, state)))
-    monkeypatch.setattr(loop, "CHECKPOINT_SECONDS", 0.0)
-    train(BASE.replace(epochs=6, n_snapshots=0), tmp_path, progress=False)
+    writer = RunFolderWriter([tmp_path], checkpoint_seconds=0.0)
+    Trainer([BASE.replace(epochs=6, n_snapshots=0)], callbacks=[writer]).fit()
     assert saved == [1, 2, 3, 4, 5]  # every epoch but the last (whose results are final files)
 
 
 def test_signals_become_a_flag_and_a_second_ctrl_c_stops_at_once():
-    with loop._deferred_interrupt() as interrupted:
+    with deferred_interrupt() as interrupted:
         assert not interrupted()
         os.kill(os.getpid(), signal.SIGTERM)
         assert interrupted()
@@ -161,10 +141,8 @@ def test_divergence_is_marked_and_never_reported_as_accuracy(tmp_path):
 def test_a_diverging_member_does_not_disturb_its_ensemble_mates(tmp_path, monkeypatch):
     healthy = BASE.replace(seed=3)
     dirs = [tmp_path / "bad", tmp_path / "good"]
-    with monkeypatch.context() as m:  # interrupt and resume across the divergence, too
-        interrupt_after(m, 12)
-        with pytest.raises(KeyboardInterrupt):
-            train_ensemble([DIVERGING, healthy], dirs, progress=False)
+    with pytest.raises(KeyboardInterrupt):  # interrupt and resume across the divergence, too
+        train_ensemble([DIVERGING, healthy], dirs, progress=False, callbacks=[StopAt(12)])
     bad, good = train_ensemble([DIVERGING, healthy], dirs, progress=False, resume=True)
     alone = train(healthy, progress=False)
     assert bad.summary["status"] == "diverged" and bad.summary["diverged_epoch"] == BASE.log_every

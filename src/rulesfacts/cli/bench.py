@@ -158,11 +158,13 @@ class TrainerClock:
     """The ensemble trainer with its run loop reduced to epochs + logging, timed per model-epoch."""
 
     def __init__(self, cfgs: list, manual: bool = True):
-        from rulesfacts.train import loop
+        from rulesfacts.train.steps import AutogradStep
+        from rulesfacts.train.trainer import Trainer
 
-        self.loop, self.manual = loop, manual
-        self.trainer = loop._Trainer(cfgs, None, False, None)
-        self.members, self.log_every, self.epoch = len(cfgs), cfgs[0].log_every, 0
+        # manual: the default step (hand-written where the model has it); else autograd throughout
+        step = None if manual else AutogradStep(cfgs[0].compile)
+        self.trainer = Trainer(cfgs, step=step)
+        self.members, self.log_every = len(cfgs), cfgs[0].log_every
         # warm-up: a step, a log pass and the step that reuses its logits (with ``compile``, each
         # compiles its own graphs, which would otherwise be timed in the first round)
         self.run(1)
@@ -170,27 +172,18 @@ class TrainerClock:
         self.run(1)
 
     def epoch_step(self) -> None:
-        self.trainer._train_epoch()
-        self.epoch += 1
-        self.trainer.epoch = self.epoch
+        self.trainer.train_epoch()
+        self.trainer.epoch += 1
 
     def log(self) -> None:
-        self.trainer._log(self.epoch)
+        self.trainer.log()
 
     def run(self, epochs: int) -> None:
-        previous, self.loop.USE_MANUAL_GRADS = self.loop.USE_MANUAL_GRADS, self.manual
-        try:
-            for _ in range(epochs):
-                self.epoch_step()
-        finally:
-            self.loop.USE_MANUAL_GRADS = previous
+        for _ in range(epochs):
+            self.epoch_step()
 
     def seconds_per_model_epoch(self, epochs: int) -> float:
-        previous, self.loop.USE_MANUAL_GRADS = self.loop.USE_MANUAL_GRADS, self.manual
-        try:
-            return _logged_epoch_seconds(self, epochs) / self.members
-        finally:
-            self.loop.USE_MANUAL_GRADS = previous
+        return _logged_epoch_seconds(self, epochs) / self.members
 
 
 def _logged_epoch_seconds(clock: Any, epochs: int) -> float:

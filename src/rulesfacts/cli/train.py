@@ -12,8 +12,8 @@ import typer
 from rulesfacts.cli.common import JSON_OPTION, emit, say
 from rulesfacts.errors import ConfigError
 from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.loop import RunResult, train
 from rulesfacts.train.rundir import CONFIG, read_config
+from rulesfacts.train.trainer import RunResult, train
 
 SUMMARY_KEYS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
                 "test_loss", "epochs", "seconds", "status", "diverged_epoch", "epoch_train_99", "epoch_test_99",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import torch
 
+from rulesfacts.models.base import EnsembleModel
 from rulesfacts.models.mlp import EnsembleMLP
 from rulesfacts.tasks.base import Split
 from rulesfacts.train.config import TrainConfig
 
 
-def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> torch.nn.Module:
+def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> EnsembleModel:
     """The ensemble model for configs that share an ``ensemble_key`` (shapes and graph)."""
     cfg = cfgs[0]
     if cfg.model == "mlp":
@@ -23,4 +24,4 @@ def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> 
     raise AssertionError(cfg.model)
 
 
-__all__ = ["EnsembleMLP", "build_model"]
+__all__ = ["EnsembleMLP", "EnsembleModel", "build_model"]

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rulesfacts.models.base import EnsembleModel, squared_norms
 from rulesfacts.train.config import TrainConfig
 
 N_POS = 3  # "a", "b", "="
@@ -47,7 +48,7 @@ def param_shapes(n_tokens: int, d: int, n_out: int) -> dict[str, tuple[int, ...]
     }
 
 
-class EnsembleTransformer(nn.Module):
+class EnsembleTransformer(EnsembleModel):
     """M one-layer transformers. ``vocab`` is the split's token count (2p: a in [0, p), b in
     [p, 2p)); b is folded onto the same p number tokens, and token p is "="."""
 
@@ -63,7 +64,6 @@ class EnsembleTransformer(nn.Module):
         inits = [init_member(c, self.n_tokens, n_out) for c in cfgs]
         self.params = nn.ParameterDict({name: nn.Parameter(torch.stack([w[name] for w in inits]).contiguous())
                                         for name in inits[0]})
-        self.use_dropout = False  # dropout / BatchNorm are MLP features (validate() rejects them here)
 
     @property
     def n_members(self) -> int:
@@ -95,6 +95,19 @@ class EnsembleTransformer(nn.Module):
         hid = F.relu(torch.baddbmm(P["b_mlp_in"].unsqueeze(1), r, P["W_mlp_in"]))
         r = r + torch.baddbmm(P["b_mlp_out"].unsqueeze(1), hid, P["W_mlp_out"])
         return torch.bmm(r, P["unembed"])
+
+    def weight_norms(self) -> torch.Tensor:
+        """Every parameter counts as input side (``norm_in``); ``norm_out`` is 0: the split into two
+        layers is the MLP's."""
+        total = squared_norms(list(self.params.values()))
+        return torch.stack([total, torch.zeros_like(total)], dim=1)
+
+    def train_flops(self, n_train: int) -> float:
+        """One full-batch epoch, multiply-add as two, backward as twice the forward: per example the
+        K and V projections of 3 positions, Q and O of one, the MLP and the unembedding."""
+        d, f = self.d_model, self.d_mlp
+        forward = 2 * (2 * N_POS * d * d + 2 * d * d + 2 * d * f + d * self.n_out) + 4 * N_POS * d
+        return float(3 * forward * n_train * self.n_members)
 
     def member_weights(self, i: int) -> dict[str, np.ndarray]:
         """Member i's parameters by name; ``embed`` is W_E (p + 1, d_model), row p is "="."""

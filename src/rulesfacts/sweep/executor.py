@@ -61,7 +61,7 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
     Runs resume from a consistent checkpoint left by an interrupted attempt, else start over.
     """
     from rulesfacts.runtime import torch_threads
-    from rulesfacts.train.loop import train_ensemble
+    from rulesfacts.train.trainer import train_ensemble
 
     with torch_threads(threads):
         cfgs = [TrainConfig.from_dict(d) for d in cfg_dicts]

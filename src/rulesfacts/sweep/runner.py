@@ -159,7 +159,7 @@ def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: in
     The probe runs eager even for ``compile = true``: a few epochs would time the compiler, not the
     training (a small-preset probe said 34 min for a 2-min sweep)."""
     from rulesfacts.runtime import torch_threads
-    from rulesfacts.train.loop import train_ensemble
+    from rulesfacts.train.trainer import train_ensemble
 
     probe = max(groups, key=lambda g: len(g) * n_train(g[0]))
     k = min(PROBE_EPOCHS, probe[0].epochs)

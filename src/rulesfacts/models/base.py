@@ -1,0 +1,59 @@
+"""The interface every ensemble model gives the trainer, the analysis and the reports.
+
+A model holds M independent networks (the leading axis of every parameter) and computes all of
+them in one batched call. The trainer uses only what is declared here; a new model subclasses
+``EnsembleModel`` and implements the abstract methods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from rulesfacts.models.handwritten import HandWrittenPath
+
+
+class EnsembleModel(nn.Module):
+    """Base class of the ensemble models (``EnsembleMLP``, ``EnsembleTransformer``)."""
+
+    #: whether ``forward`` takes dropout masks (the trainer draws them only then)
+    uses_dropout: bool = False
+
+    @property
+    def n_members(self) -> int:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (M, n, n_out) of inputs ``x`` (M, n, ...); ``masks``: dropout keep-masks."""
+        raise NotImplementedError
+
+    def member_weights(self, i: int) -> dict[str, np.ndarray]:
+        """Member i's weights by name, as float32 NumPy arrays (the run folder's ``weights.npz``)."""
+        raise NotImplementedError
+
+    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
+        """Inverse of ``member_weights``."""
+        raise NotImplementedError
+
+    def weight_norms(self) -> torch.Tensor:
+        """(M, 2): squared norms of the input-side and output-side weights per member (the
+        ``norm_in`` and ``norm_out`` columns of a run's metrics)."""
+        raise NotImplementedError
+
+    def hand_written(self) -> HandWrittenPath | None:
+        """The hand-written training path when this model's graph has one, else None (autograd)."""
+        return None
+
+    def configure_path(self, kernels: object = None, block_elems: int = 0) -> None:
+        """Set up the hand-written path (compiled kernels, block size); no-op without one."""
+
+    def train_flops(self, n_train: int) -> float:
+        """Floating-point operations of one full-batch training epoch (forward and backward),
+        counting multiply and add as two: the useful work a benchmark divides by."""
+        raise NotImplementedError
+
+
+def squared_norms(params: list[torch.Tensor]) -> torch.Tensor:
+    """Σ of squared entries per member (the leading axis) over ``params``: (M,)."""
+    return sum(q.detach().float().pow(2).flatten(1).sum(1) for q in params)

@@ -1,0 +1,323 @@
+"""The ensemble trainer: M independent runs in one batched computation.
+
+Members share shapes (``ensemble_key``) but each has its own seed, data split, facts, learning
+rate, weight decay, penalties and dropout. Each member's numbers do not depend on which ensemble
+it trained in (init, data and RNG streams come from its own seeds); tests check this against a
+plain one-model ``torch.optim.AdamW`` implementation.
+
+The loop (``Trainer.fit``) is: step, evaluate, log. How a step is computed is a ``StepPath``
+(``train/steps.py``); everything around the loop is a callback (``train/callbacks.py``: progress,
+interrupts; ``train/runfolder.py``: checkpoints, resume, the run folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rulesfacts.errors import ConfigError
+from rulesfacts.io import ensure_writable_dir
+from rulesfacts.models import build_model
+from rulesfacts.runtime import require_compiler, resolve_device
+from rulesfacts.tasks import make_split
+from rulesfacts.tasks.base import Split
+from rulesfacts.train.callbacks import Callback, InterruptHandler, ProgressBar
+from rulesfacts.train.config import TrainConfig, ensemble_key
+from rulesfacts.train.metrics import subset_metrics
+from rulesfacts.train.optim import EnsembleAdamW
+from rulesfacts.train.runfolder import RunFolderWriter, completed_runs
+from rulesfacts.train.steps import StepPath, default_step
+
+RNG_OFFSET = 1_000_003  # dropout / minibatch stream: independent of the init stream
+# The metrics a run's summary carries from its last logged row (None once it diverged).
+FINAL_METRICS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
+                 "test_loss")
+
+
+@dataclass
+class RunResult:
+    """What a run returns to Python: its config, final summary, logged metrics and weights."""
+
+    config: TrainConfig
+    summary: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    weights: dict[str, np.ndarray]
+    run_dir: Path | None = None
+
+
+@dataclass
+class StagedData:
+    """Every member's split, stacked on the member axis and moved to the device once."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    y_true: torch.Tensor
+    is_fact: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    n_facts: list[int]
+
+    @classmethod
+    def stage(cls, splits: list[Split], device: torch.device) -> StagedData:
+        def stack(name: str) -> torch.Tensor:
+            t = torch.from_numpy(np.stack([getattr(s, name) for s in splits])).to(device)
+            return t.float() if t.dtype == torch.float64 else t
+
+        return cls(stack("x_train"), stack("y_train"), stack("y_train_true"), stack("is_fact"), stack("x_test"),
+                   stack("y_test"), [int(s.is_fact.sum()) for s in splits])
+
+
+def check_ensemble(cfgs: list[TrainConfig]) -> None:
+    """Configs trained together must share ``ensemble_key`` (same shapes and graph)."""
+    keys = {ensemble_key(c) for c in cfgs}
+    if len(keys) > 1:
+        diff = sorted(k for k, v in dict(ensemble_key(cfgs[0])).items()
+                      if any(dict(ensemble_key(c))[k] != v for c in cfgs))
+        raise ConfigError(diff[0] if diff else "config", "differs",
+                          "equal across one ensemble (only seeds, corruption, lr, wd, l1, l2, dropout may differ)")
+
+
+class Trainer:
+    """Trains the ensemble of ``cfgs``. ``step``: how a step is computed (default: the hand-written
+    path where the model has one, else autograd; compiled when the config says so).
+    ``callbacks``: progress, interrupts, run folders, or your own hooks."""
+
+    def __init__(self, cfgs: list[TrainConfig], *, step: StepPath | None = None,
+                 callbacks: Sequence[Callback] = ()):
+        if not cfgs:
+            raise ValueError("no configs to train")
+        check_ensemble(cfgs)
+        self.cfgs, self.cfg = cfgs, cfgs[0]
+        self.callbacks = list(callbacks)
+        dev = self.device = resolve_device(self.cfg.device)
+        if self.cfg.compile:
+            require_compiler(dev)
+        splits = [make_split(c) for c in cfgs]
+        self.split0 = splits[0]
+        self.data = StagedData.stage(splits, dev)
+        self.model = build_model(cfgs, self.split0, dev)
+        self.step_path = step if step is not None else default_step(self.model.hand_written() is not None,
+                                                                    self.cfg.compile)
+        self.step_path.prepare(self)
+
+        def vec(name: str) -> torch.Tensor:
+            return torch.tensor([float(getattr(c, name)) for c in cfgs], device=dev)
+
+        lr = torch.tensor([c.effective_lr for c in cfgs], device=dev)
+        self.l1, self.l2 = vec("l1"), vec("l2")
+        self.use_penalty = bool((self.l1 > 0).any() or (self.l2 > 0).any())
+        self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.eps)
+        # one stream for the minibatch order and one for dropout masks per member, so a member's
+        # numbers do not depend on whether its ensemble mates use dropout
+        self.gens = [torch.Generator(device=dev).manual_seed(c.seed + RNG_OFFSET) for c in cfgs]
+        self.dropout_gens = [torch.Generator(device=dev).manual_seed(c.seed + 2 * RNG_OFFSET) for c in cfgs]
+        cfg = self.cfg
+        self.log_epochs = sorted({0, *range(cfg.log_every, cfg.epochs + 1, cfg.log_every), cfg.epochs})
+        idx = np.unique(np.linspace(0, len(self.log_epochs) - 1, cfg.n_snapshots).round().astype(int))
+        self.snapshot_epochs = {self.log_epochs[i] for i in idx} if cfg.n_snapshots else set()
+        self.rows: list[list[dict]] = [[] for _ in cfgs]
+        self.diverged: list[int | None] = [None] * len(cfgs)
+        self.epoch = 0
+        self.resumed = False
+        self.stop_requested = False
+        self.seconds_before = 0.0
+        self.t0 = time.perf_counter()
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def fit(self) -> list[RunResult]:
+        """Train to the last epoch (or until every member diverged, or a stop is requested)."""
+        try:
+            for cb in self.callbacks:
+                cb.on_start(self)
+            self.t0 = time.perf_counter()
+            if not self.resumed:
+                self.log()
+            for epoch in range(self.epoch + 1, self.cfg.epochs + 1):
+                self.train_epoch()
+                self.epoch = epoch
+                if epoch in self.log_epochs:
+                    self.log()
+                    if all(d is not None for d in self.diverged):
+                        break
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self)
+                if self.stop_requested:
+                    where = "".join(cb.on_stop(self) for cb in self.callbacks)
+                    raise KeyboardInterrupt(f"training stopped at epoch {self.epoch}{where}")
+            results = self.results()
+            for cb in self.callbacks:
+                cb.on_end(self, results)
+            return results
+        finally:
+            for cb in self.callbacks:
+                cb.on_close(self)
+
+    def request_stop(self) -> None:
+        """Stop after this epoch: callbacks save a resumable state, then ``fit`` raises
+        ``KeyboardInterrupt`` naming the epoch (what Ctrl-C does)."""
+        self.stop_requested = True
+
+    def train_epoch(self) -> None:
+        """One epoch: one full-batch step, or one step per minibatch in each member's own order."""
+        self.model.train()
+        x_train, y_train = self.data.x_train, self.data.y_train
+        n = x_train.shape[1]
+        bs = self.cfg.batch_size
+        if bs == 0 or bs >= n:
+            self.step_path.step(self, x_train, y_train, full_batch=True)
+            return
+        perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in self.gens])
+        for s in range(0, n, bs):
+            idx = perms[:, s:s + bs]
+            xb = torch.gather(x_train, 1, idx.view(*idx.shape, *([1] * (x_train.dim() - 2)))
+                              .expand(-1, -1, *x_train.shape[2:]))
+            self.step_path.step(self, xb, torch.gather(y_train, 1, idx), full_batch=False)
+
+    @torch.no_grad()
+    def log(self) -> None:
+        """Evaluate every member on its subsets (train, clean, facts, test) and record a row; a
+        member whose losses or weights stop being finite is marked diverged at this epoch."""
+        self.model.eval()
+        d = self.data
+        with self.autocast():
+            lt = self.step_path.train_logits(self)
+            ls = self.model(d.x_test)
+        metrics = subset_metrics(lt.float(), d.y_train, d.y_true, d.is_fact, ls.float(), d.y_test, self.cfg.loss)
+        norms = self.model.weight_norms().tolist()
+        for i, m in enumerate(metrics):
+            if self.diverged[i] is not None:
+                continue
+            if not all(m[k] is not None and np.isfinite(m[k]) for k in ("train_loss", "test_loss")) \
+                    or not np.isfinite(norms[i][0]):
+                self.diverged[i] = self.epoch
+                continue
+            self.rows[i].append({"epoch": self.epoch, **m, "norm_in": norms[i][0], "norm_out": norms[i][1]})
+        for cb in self.callbacks:
+            cb.on_log(self, self.epoch)
+
+    # -- pieces the step paths use ----------------------------------------------------------------
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bfloat16 autocast when the config asks for it (matmuls in bf16, fp32 master weights)."""
+        if self.cfg.dtype == "bfloat16":
+            return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def dropout_masks(self, n: int) -> torch.Tensor | None:
+        """Keep-masks (M, n, N) scaled by 1/keep from each member's dropout stream, or None."""
+        if not self.model.uses_dropout:
+            return None
+        width = self.cfg.width
+        masks = [(torch.rand(n, width, generator=g, device=self.device) >= c.dropout).float() / (1 - c.dropout)
+                 for g, c in zip(self.dropout_gens, self.cfgs, strict=True)]
+        return torch.stack(masks)
+
+    # -- state and results ------------------------------------------------------------------------
+    @property
+    def seconds(self) -> float:
+        """Training wall time so far, kept across resumes."""
+        return self.seconds_before + time.perf_counter() - self.t0
+
+    def state(self, i: int) -> dict[str, Any]:
+        """Everything member i's next epoch depends on: parameters and buffers (BatchNorm
+        statistics), the optimizer's moments and step count, both RNG streams (minibatch order,
+        dropout), and the logged rows, so a resumed run is bit-identical to an uninterrupted one."""
+        params = {k: v[i].detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        return {"epoch": self.epoch, "params": params, "opt": self.opt.member_state(i),
+                "rng": self.gens[i].get_state(), "dropout_rng": self.dropout_gens[i].get_state(),
+                "rows": self.rows[i], "seconds": self.seconds, "diverged": self.diverged[i],
+                "config": self.cfgs[i].to_dict()}
+
+    def load_states(self, states: list[dict[str, Any]]) -> None:
+        """Inverse of ``state`` for every member (all saved at one epoch)."""
+        sd = self.model.state_dict()
+        with torch.no_grad():
+            for i, st in enumerate(states):
+                for k, v in st["params"].items():
+                    sd[k][i].copy_(v)
+                self.opt.load_member_state(i, st["opt"])
+                self.gens[i].set_state(st["rng"])
+                if "dropout_rng" in st:
+                    self.dropout_gens[i].set_state(st["dropout_rng"])
+                self.rows[i] = list(st["rows"])
+                self.diverged[i] = st.get("diverged")
+        self.epoch = states[0]["epoch"]
+        self.seconds_before = states[0]["seconds"]
+        self.t0 = time.perf_counter()
+        self.resumed = True
+
+    def summary(self, i: int, status: str) -> dict[str, Any]:
+        """Member i's ``summary.json``: status, length, time, sizes and the final metrics."""
+        rows, diverged = self.rows[i], self.diverged[i]
+        last = rows[-1] if rows else {}
+        summary = {
+            "status": "diverged" if diverged is not None else status,
+            "diverged_epoch": diverged,
+            "epochs": self.epoch if diverged is None else diverged,
+            "seconds": round(self.seconds, 3),
+            "ensemble_size": len(self.cfgs),
+            "n_train": int(self.data.x_train.shape[1]),
+            "n_test": int(self.data.x_test.shape[1]),
+            "n_facts": self.data.n_facts[i],
+            **grokking_times(rows),
+        }
+        for k in FINAL_METRICS:
+            summary[k] = None if diverged is not None else last.get(k)
+        summary["seed"] = self.cfgs[i].seed
+        return summary
+
+    def results(self) -> list[RunResult]:
+        return [RunResult(cfg, self.summary(i, "completed"), self.rows[i], self.model.member_weights(i))
+                for i, cfg in enumerate(self.cfgs)]
+
+
+def grokking_times(rows: list[dict[str, Any]], level: float = 0.99) -> dict[str, int | None]:
+    """First logged epochs at which train and test accuracy reach ``level``, and the delay
+    between them (the grokking delay of Power et al. 2022; PAIR's "generalization long after
+    memorization")."""
+    def first(key: str) -> int | None:
+        return next((r["epoch"] for r in rows if r.get(key) is not None and r[key] >= level), None)
+
+    t_train, t_test = first("train_acc"), first("test_acc")
+    delay = t_test - t_train if t_train is not None and t_test is not None else None
+    return {"epoch_train_99": t_train, "epoch_test_99": t_test, "grok_delay": delay}
+
+
+# -- the Python API -----------------------------------------------------------------------------------
+def train(cfg: TrainConfig, out: Path | str | None = None, *, progress: bool = True, resume: bool = False,
+          step: StepPath | None = None, callbacks: Sequence[Callback] = ()) -> RunResult:
+    """Train one model (an ensemble of one). Writes a run folder when ``out`` is given."""
+    return train_ensemble([cfg], [out] if out is not None else None, progress=progress, resume=resume,
+                          step=step, callbacks=callbacks)[0]
+
+
+def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = None, *,
+                   progress: bool = True, resume: bool = False, step: StepPath | None = None,
+                   callbacks: Sequence[Callback] = ()) -> list[RunResult]:
+    """Train all ``cfgs`` together (they must share ``ensemble_key``). With ``out_dirs`` (one
+    folder per config), each run is written to its folder; with ``resume``, runs continue
+    bit-exactly from their checkpoints, and finished runs are returned without work.
+    ``progress``: show a progress bar on stderr. ``step``, ``callbacks``: see ``Trainer``."""
+    if not cfgs:
+        return []
+    check_ensemble(cfgs)
+    device = resolve_device(cfgs[0].device)  # config errors before any folder is made
+    if cfgs[0].compile:
+        require_compiler(device)
+    hooks: list[Callback] = [InterruptHandler()]
+    if progress:
+        hooks.append(ProgressBar())
+    if out_dirs is not None:
+        dirs = [ensure_writable_dir(Path(d)) for d in out_dirs]
+        if len(dirs) != len(cfgs):
+            raise ValueError("out_dirs must have one folder per config")
+        if resume and (done := completed_runs(dirs, cfgs)) is not None:
+            return done  # nothing left to do: rerunning a finished run is free
+        hooks.append(RunFolderWriter(dirs, resume))
+    return Trainer(cfgs, step=step, callbacks=[*hooks, *callbacks]).fit()
