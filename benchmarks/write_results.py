@@ -188,7 +188,7 @@ def plot_throughput(t: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     sizes = sorted({(r["p"], r["width"]) for r in t["trainer"]}, reverse=True)
     fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 3.6))

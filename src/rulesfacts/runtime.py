@@ -53,6 +53,19 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 
 @functools.cache
+def package_version() -> str:
+    """The installed rulesfacts version (its distribution metadata), written into run folders and
+    reports; "unknown" for a source tree that was never installed. Read here, at the bottom
+    layer, so that no module has to import the package root (which imports the trainer)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rulesfacts")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@functools.cache
 def stderr_console() -> Console:
     """Progress bars and logs go to stderr, so stdout stays clean for ``--json``."""
     return Console(stderr=True)

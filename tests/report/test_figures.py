@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rulesfacts.report.figures import phase_grid, snapshot_matrices, write_figures
+from rulesfacts.report.figures import snapshot_matrices, sweep_cells, write_figures
 from rulesfacts.report.run_report import RunReportOptions, run_report_data
 from rulesfacts.report.sweep_report import sweep_report_data
 from rulesfacts.train.rundir import load_run
@@ -33,13 +33,20 @@ def test_static_heatmap_shows_the_page_rows_in_frequency_order(analytic_run):
     assert np.all(np.diff(freq) >= 0)
 
 
-def test_phase_grid_places_each_cell(tiny_sweep):
+def test_static_phase_map_draws_the_cells_of_the_table(tiny_sweep, tmp_path):
+    """The report's static figure is drawn from the cells of ``phase_cells`` on the results
+    table: one run per cell here, so each cell shows its run's phase and test accuracy."""
+    from rulesfacts.sweep.store import load_results
+
     data = sweep_report_data(tiny_sweep)
-    phases = list(data["phase_colors"])
-    for panel in data["panels"]:
-        g = phase_grid(data, panel, "phase")
-        assert g.shape == (2, 2) and not np.isnan(g).any()
-        for c in panel["cells"]:
-            assert phases[int(g[c["yi"], c["xi"]])] == c["phase"]
-        t = phase_grid(data, panel, "test_acc")
-        assert all(t[c["yi"], c["xi"]] == pytest.approx(c["test_acc"]) for c in panel["cells"])
+    cells = sweep_cells(data)
+    assert cells.attrs == {"x": "train_frac", "y": "corrupt", "panels": ["wd"]} and len(cells) == 8
+    df = load_results(tiny_sweep)
+    for r in cells.itertuples():
+        (run,) = df[(df.wd == r.wd) & (df.train_frac == r.train_frac) & (df.corrupt == r.corrupt)].itertuples()
+        assert (r.phase, r.agreement, r.n_runs) == (run.phase, 1, 1)
+        assert r.test_acc == pytest.approx(run.test_acc, rel=1e-3)
+    paths = write_figures(data, tmp_path, "png")
+    assert [p.name for p in paths] == ["sweep-phases.png", "sweep-test_acc.png"]
+    for p in paths:
+        assert p.read_bytes()[:8] == PNG

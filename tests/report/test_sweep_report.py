@@ -1,10 +1,15 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.report.sweep_report import SweepReportOptions, cell_metrics, sweep_report_data
-from rulesfacts.sweep.store import load_results
+from rulesfacts.report.figures import sweep_cells
+from rulesfacts.report.sweep_report import SweepReportOptions, sweep_report_data
+from rulesfacts.sweep.store import insert_rows, load_results, make_row
+from rulesfacts.train.config import TrainConfig
+from tests.cli_helpers import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +51,6 @@ def test_each_run_has_its_curves_and_final_spectra(data, tiny_sweep):
         assert sum(r["spectrum"][2]) == pytest.approx(1, abs=1e-3)
 
 
-def test_cell_metrics_are_means_over_seeds_and_the_most_common_phase():
-    rows = pd.DataFrame({"phase": ["memorization", "coexistence", "memorization"], "test_acc": [0.1, 0.4, 0.4],
-                         "grok_delay": [None, None, None]})
-    m = cell_metrics(rows)
-    assert m["phase"] == "memorization" and m["test_acc"] == pytest.approx(0.3) and m["grok_delay"] is None
-
-
 def test_point_budget_is_shared_over_runs():
     o = SweepReportOptions(budget_points=1000, min_points=20, max_points=200)
     assert o.points_per_run(1) == 200 and o.points_per_run(10) == 100 and o.points_per_run(1000) == 20
@@ -79,3 +77,81 @@ def test_seeds_share_a_cell_and_a_constant_axis_still_draws(tmp_path):
         rows = df[df["run_id"].isin(c["runs"])]
         assert set(rows["seed"]) == {0, 1}
         assert c["test_acc"] == pytest.approx(rows["test_acc"].mean(), rel=1e-3)
+
+
+# Phases of the runs of each (wd, α, ξ) cell, in run_id order (the order the table is read in),
+# and the cell's phase counted by hand: majority, ties to the phase first in PHASES
+# (coexistence, partial inversion, full inversion, memorization, forgetting, confusion, ...,
+# diverged). The losing phase of each tie comes first, so "the first one seen" would get it wrong.
+RUN_PHASES = {
+    (0, 0.3, 0.1): ["memorization", "coexistence"],
+    (0, 0.3, 0.4): ["memorization", "memorization"],
+    (0, 0.6, 0.1): ["coexistence", "memorization", "memorization"],
+    (0, 0.6, 0.4): ["forgetting", "confusion", "full inversion"],
+    (5, 0.3, 0.1): ["confusion", "forgetting"],
+    (5, 0.3, 0.4): ["diverged", "memorization"],
+    (5, 0.6, 0.1): ["full inversion", "partial inversion", "full inversion", "partial inversion"],
+    (5, 0.6, 0.4): ["full inversion"],
+}
+EXPECTED = {  # (phase, agreement, runs)
+    (0, 0.3, 0.1): ("coexistence", 1 / 2, 2),
+    (0, 0.3, 0.4): ("memorization", 1, 2),
+    (0, 0.6, 0.1): ("memorization", 2 / 3, 3),
+    (0, 0.6, 0.4): ("full inversion", 1 / 3, 3),
+    (5, 0.3, 0.1): ("forgetting", 1 / 2, 2),
+    (5, 0.3, 0.4): ("memorization", 1 / 2, 2),
+    (5, 0.6, 0.1): ("partial inversion", 1 / 2, 4),
+    (5, 0.6, 0.4): ("full inversion", 1, 1),
+}
+
+
+@pytest.fixture(scope="module")
+def tied_sweep(tmp_path_factory):
+    """A results table written directly (no training, no run folders): seeds as replicates, ties."""
+    out = tmp_path_factory.mktemp("tied")
+    rows = []
+    for i, ((wd, a, xi), phases) in enumerate(RUN_PHASES.items()):
+        for seed, phase in enumerate(phases):
+            cfg = TrainConfig(p=7, width=8, epochs=10, train_frac=a, corrupt=xi, wd=wd, seed=seed, device="cpu")
+            rid = f"c{i}-{seed}"
+            rows.append(make_row(rid, cfg, {"status": "completed", "test_acc": seed / 10, "train_acc": 1.0}, phase,
+                                 f"runs/{rid}"))
+    insert_rows(out, rows)
+    return out
+
+
+def test_phase_command_and_report_give_the_same_phase_in_every_cell(tied_sweep, tmp_path, capsys):
+    code, out, _ = run_cli(["phase", tied_sweep, "--out", tmp_path / "phases.png", "--json"], capsys)
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["x"] == "train_frac" and summary["y"] == "corrupt" and summary["panel"] == ["wd"]
+    assert summary["panels"] == {"wd=0": {"coexistence": 1, "full inversion": 1, "memorization": 2},
+                                 "wd=5": {"forgetting": 1, "full inversion": 1, "memorization": 1,
+                                          "partial inversion": 1}}
+    assert summary["cells"] == 8 and summary["split_cells"] == 6
+    csv = pd.read_csv(summary["csv"])
+    from_cli = {(r.wd, r.train_frac, r.corrupt): (r.phase, r.agreement, r.n_runs) for r in csv.itertuples()}
+
+    data = sweep_report_data(tied_sweep)
+    assert data["panel_fields"] == ["wd"] and [p["label"] for p in data["panels"]] == ["wd=0", "wd=5"]
+    xs, ys = data["x"]["values"], data["y"]["values"]
+    from_report = {(p["values"]["wd"], xs[c["xi"]], ys[c["yi"]]): (c["phase"], c["agreement"], c["n_runs"])
+                   for p in data["panels"] for c in p["cells"]}
+    runs = {(p["values"]["wd"], xs[c["xi"]], ys[c["yi"]]): sorted(c["runs"])
+            for p in data["panels"] for c in p["cells"]}
+    static = sweep_cells(data)  # the cells the report's static figure draws
+    from_figure = {(r.wd, r.train_frac, r.corrupt): (r.phase, r.agreement, r.n_runs) for r in static.itertuples()}
+
+    assert set(from_cli) == set(from_report) == set(from_figure) == set(EXPECTED)
+    for key, (phase, agreement, n) in EXPECTED.items():
+        for got in (from_cli[key], from_report[key], from_figure[key]):
+            assert got[0] == phase and got[1] == pytest.approx(agreement, abs=1e-3) and got[2] == n, key
+        i = list(RUN_PHASES).index(key)
+        assert runs[key] == [f"c{i}-{s}" for s in range(n)]
+    # the mean test accuracy of a cell is that of its seeds 0..n-1 (seed / 10), in both
+    for r in csv.itertuples():
+        n = EXPECTED[(r.wd, r.train_frac, r.corrupt)][2]
+        assert r.test_acc == pytest.approx(sum(s / 10 for s in range(n)) / n)
+    for p in data["panels"]:
+        for c in p["cells"]:
+            assert c["test_acc"] == pytest.approx(sum(s / 10 for s in range(c["n_runs"])) / c["n_runs"], abs=1e-3)

@@ -1,4 +1,4 @@
-"""Phase maps and metric heatmaps: one cell per (panel, α, ξ), majority phase, mean metric."""
+"""The phase map: one cell per (panel, α, ξ), majority phase with a fixed tie rule, mean metrics."""
 
 import itertools
 
@@ -6,7 +6,15 @@ import pandas as pd
 import pytest
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.sweep.diagrams import metric_cells, phase_cells, plot_metric_heatmap, plot_phase_diagram, swept_fields
+from rulesfacts.sweep.diagrams import (
+    diagram_axes,
+    majority_phase,
+    metric_cells,
+    phase_cells,
+    swept_fields,
+    write_metric_map,
+    write_phase_map,
+)
 
 
 def table():
@@ -16,39 +24,87 @@ def table():
         phase = "memorization" if wd == 0 else ("full inversion" if a > 0.4 else "forgetting")
         if wd == 5 and a == 0.7 and seed == 2:
             phase = "confusion"  # outvoted 2 to 1
-        rows.append({"wd": wd, "train_frac": a, "corrupt": xi, "seed": seed, "p": 11, "phase": phase,
-                     "test_acc": a + 0.1 * seed, "status": "completed"})
+        rows.append({"run_id": f"r{len(rows):03d}", "wd": wd, "train_frac": a, "corrupt": xi, "seed": seed, "p": 11,
+                     "phase": phase, "test_acc": a + 0.1 * seed, "status": "completed"})
     return pd.DataFrame(rows)
 
 
 def test_swept_fields_and_cells():
     df = table()
     assert swept_fields(df) == ["train_frac", "corrupt", "wd", "seed"]
-    cells = phase_cells(df, "train_frac", "corrupt", ["wd"])
+    cells = phase_cells(df, "train_frac", "corrupt")
+    assert cells.attrs == {"x": "train_frac", "y": "corrupt", "panels": ["wd"]}
     assert len(cells) == 2 * 3 * 2 and set(cells["n_runs"]) == {3}
     hit = cells[(cells.wd == 5) & (cells.train_frac == 0.7)]
     assert set(hit["phase"]) == {"full inversion"} and set(hit["agreement"].round(3)) == {0.667}
-    means = metric_cells(df, "test_acc", "train_frac", "corrupt", ["wd"])
-    expected = [a + 0.1 for _ in (0, 5) for a in (0.3, 0.3, 0.5, 0.5, 0.7, 0.7)]  # mean over seeds 0, .1, .2
-    assert means["test_acc"].tolist() == pytest.approx(expected)
+    assert sorted(hit["runs"].iloc[0]) == sorted(df[(df.wd == 5) & (df.train_frac == 0.7) & (df.corrupt == 0.1)].run_id)
+    assert (cells.loc[(cells.wd == 0), "agreement"] == 1).all()
+    # mean test accuracy over seeds 0, 1, 2: a + (0 + 0.1 + 0.2) / 3
+    expected = [a + 0.1 for _ in (0, 5) for a in (0.3, 0.3, 0.5, 0.5, 0.7, 0.7)]
+    assert cells["test_acc"].tolist() == pytest.approx(expected)
+    means = metric_cells(df, "test_acc", "train_frac", "corrupt")
+    assert means["test_acc"].tolist() == pytest.approx(cells["test_acc"].tolist())
+    assert means.attrs["panels"] == ["wd"] and set(means["n_runs"]) == {3}
+
+
+@pytest.mark.parametrize("order", [("coexistence", "memorization"), ("memorization", "coexistence")])
+def test_a_tied_cell_takes_the_phase_first_in_the_fixed_order(order):
+    """Two replicates, one coexistence and one memorization: coexistence (it precedes memorization
+    in PHASES), whatever the row order, with agreement 1/2."""
+    df = pd.DataFrame({"run_id": ["a", "b"], "train_frac": [0.5, 0.5], "corrupt": [0.3, 0.3], "seed": [0, 1],
+                       "phase": list(order), "test_acc": [0.98, 0.2]})
+    cells = phase_cells(df)
+    assert cells[["train_frac", "corrupt", "phase", "agreement", "n_runs"]].values.tolist() == \
+        [[0.5, 0.3, "coexistence", 0.5, 2]]
+    assert cells["test_acc"].iloc[0] == pytest.approx(0.59)
+
+
+def test_majority_phase():
+    assert majority_phase(["memorization", "coexistence", "memorization"]) == ("memorization", pytest.approx(2 / 3))
+    # three-way tie: full inversion comes before forgetting and confusion in PHASES
+    assert majority_phase(["confusion", "forgetting", "full inversion"]) == ("full inversion", pytest.approx(1 / 3))
+    assert majority_phase(["diverged", "grokking"]) == ("grokking", 0.5)  # diverged is last
+    assert majority_phase(["generalization", "no learning"]) == ("no learning", 0.5)
+    assert majority_phase(["zzz", "aaa", "diverged"])[0] == "diverged"  # unknown labels after every phase
+    assert majority_phase(["zzz", "aaa"]) == ("aaa", 0.5)
+    assert majority_phase([None, float("nan"), "memorization"]) == ("unknown", pytest.approx(2 / 3))
+    with pytest.raises(ValueError):
+        majority_phase([])
+
+
+def test_diagram_axes():
+    df = table()
+    assert diagram_axes(df) == ("train_frac", "corrupt", ["wd"])
+    assert diagram_axes(df, "wd", "corrupt") == ("wd", "corrupt", ["train_frac"])
+    assert diagram_axes(df, panel="wd") == ("train_frac", "corrupt", ["wd"])
+    # an axis that does not vary is replaced by the first swept field left; seeds never are axes
+    assert diagram_axes(df, "p", "corrupt") == ("train_frac", "corrupt", ["wd"])
+    assert diagram_axes(df.drop(columns="wd").assign(lr=0.01), "lr", "p") == ("train_frac", "corrupt", [])
+    one = df[(df.wd == 0) & (df.train_frac == 0.3)]
+    assert diagram_axes(one) == ("train_frac", "corrupt", [])  # nothing to swap in: the axis stays
+    for kw in ({"x": "nope"}, {"y": "nope"}, {"panel": "nope"}):
+        with pytest.raises(ConfigError) as e:
+            diagram_axes(df, **kw)
+        assert e.value.field == next(iter(kw))
 
 
 def test_phase_png_and_csv(tmp_path):
-    res = plot_phase_diagram(table(), tmp_path / "phases.png")
-    assert res["panel"] == ["wd"]
+    res = write_phase_map(table(), tmp_path / "phases.png")
+    assert res["panel"] == ["wd"] and res["cells"] == 12 and res["split_cells"] == 2
     assert res["panels"] == {"wd=0": {"memorization": 6}, "wd=5": {"forgetting": 2, "full inversion": 4}}
     assert (tmp_path / "phases.png").stat().st_size > 1000
     csv = pd.read_csv(tmp_path / "phases.csv")
-    assert len(csv) == 12 and {"wd", "train_frac", "corrupt", "phase", "agreement", "n_runs"} <= set(csv.columns)
+    assert len(csv) == 12 and {"wd", "train_frac", "corrupt", "phase", "agreement", "n_runs", "test_acc"} <= set(csv)
+    assert "runs" not in csv
 
 
 def test_metric_heatmap(tmp_path):
-    res = plot_metric_heatmap(table(), "test_acc", tmp_path / "h.png", panel="wd")
+    res = write_metric_map(table(), "test_acc", tmp_path / "h.png", panel="wd")
     assert res["mean"] == pytest.approx(table()["test_acc"].mean())
     assert len(pd.read_csv(tmp_path / "h.csv")) == 12
     with pytest.raises(ConfigError) as e:
-        plot_metric_heatmap(table(), "phase", tmp_path / "x.png")
+        write_metric_map(table(), "phase", tmp_path / "x.png")
     assert e.value.field == "metric"
     with pytest.raises(ConfigError) as e:
-        plot_phase_diagram(table(), tmp_path / "y.png", x="lr")
-    assert e.value.field == "axis"
+        write_phase_map(table(), tmp_path / "y.png", x="lr")
+    assert e.value.field == "x"

@@ -3,7 +3,8 @@
 import pytest
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.sweep.phases import PHASE_COLORS, PHASES, PhaseThresholds, classify
+from rulesfacts.plotting import PHASE_COLORS
+from rulesfacts.sweep.phases import PHASES, PhaseThresholds, classify
 
 XI = 0.35  # Doshi et al.'s reference points: p = 97, N = 500, α = 0.5, ξ = 0.35 (references.md §1)
 

@@ -42,7 +42,7 @@ def plot_bn_vs_ipr(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Per-neuron BN scale |γ| and output gain against IPR, coloured by class."""
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     colors = {GENERALIZING: "#1f77b4", MEMORIZING: "#d62728"}
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))

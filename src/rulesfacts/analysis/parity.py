@@ -112,7 +112,7 @@ def plot_parity(runs: dict[str, Run], path: Path, tables: dict[str, pd.DataFrame
     (each one loads every snapshot)."""
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     fig, (ax_acc, ax_mass, ax_bits) = plt.subplots(1, 3, figsize=(14, 3.8))
     colors = plt.get_cmap("tab10")

@@ -10,10 +10,9 @@ import pandas as pd
 from rulesfacts.analysis.analytic import phase_residual
 from rulesfacts.analysis.dynamics import Dynamics
 from rulesfacts.analysis.fourier import frequency_histogram, wrap_phase
-from rulesfacts.analysis.neurons import GENERALIZING, MEMORIZING
-from rulesfacts.report.plots import SUBSET_COLORS, SUBSET_LABELS, plt, save_figure
+from rulesfacts.analysis.neurons import GENERALIZING
+from rulesfacts.plotting import CLASS_COLORS, SUBSET_COLORS, SUBSET_LABELS, plt, save_figure
 
-CLASS_COLORS = {GENERALIZING: SUBSET_COLORS["clean"], MEMORIZING: SUBSET_COLORS["facts_memorized"]}
 CURVES = (("clean", "clean_acc"), ("facts_memorized", "facts_memorized"), ("facts_recovered", "facts_recovered"),
           ("test", "test_acc"))
 ORDER_TITLES = {"low": "lowest IPR first (memorizing neurons go first)",

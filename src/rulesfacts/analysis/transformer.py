@@ -97,7 +97,7 @@ def plot_embedding(energy: np.ndarray, table: pd.DataFrame, p: int, path: Path, 
     99% train and 99% test accuracy marked (the grokking delay between them)."""
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import SUBSET_COLORS, save_figure
+    from rulesfacts.plotting import SUBSET_COLORS, save_figure
 
     fig, (ax_f, ax_t) = plt.subplots(1, 2, figsize=(11, 3.8))
     freqs = np.arange(len(energy))

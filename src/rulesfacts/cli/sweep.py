@@ -58,20 +58,20 @@ def register(app: typer.Typer) -> None:
                                  "SWEEP_DIR/heatmap-<metric>.png); the CSV goes beside it."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Phase diagram (or a metric heatmap) of a sweep: PNG plus the CSV of its cells."""
-        from rulesfacts.sweep.diagrams import plot_metric_heatmap, plot_phase_diagram
-        from rulesfacts.sweep.runner import SPEC
-        from rulesfacts.sweep.spec import DiagramConfig, load_spec
+        """Phase diagram (or a metric heatmap) of a sweep: PNG plus the CSV of its cells. A cell holds
+        every seed of its grid point: its phase is the majority one, a tie going to the phase listed
+        first in docs/sweeps.md; `agreement` in the CSV is the share of its runs in that phase."""
+        from rulesfacts.sweep.diagrams import spec_diagram, write_metric_map, write_phase_map
         from rulesfacts.sweep.store import load_results, table_path
 
         df = load_results(sweep_dir)
         if df.empty:
             raise DataFileError(table_path(sweep_dir), "no finished runs yet (run `rulesfacts sweep` first)")
-        diagram = load_spec(sweep_dir / SPEC).diagram if (sweep_dir / SPEC).is_file() else DiagramConfig()
+        diagram = spec_diagram(sweep_dir)
         x, y, panel = x or diagram.x, y or diagram.y, panel if panel is not None else diagram.panel
         title = f"{sweep_dir.name}: {len(df)} runs"
         if metric:
-            res = plot_metric_heatmap(df, metric, out or sweep_dir / f"heatmap-{metric}.png", x, y, panel, title)
+            res = write_metric_map(df, metric, out or sweep_dir / f"heatmap-{metric}.png", x, y, panel, title)
         else:
-            res = plot_phase_diagram(df, out or sweep_dir / "phases.png", x, y, panel, title)
+            res = write_phase_map(df, out or sweep_dir / "phases.png", x, y, panel, title)
         emit({"sweep_dir": str(sweep_dir), "runs": len(df), **res}, as_json, title="phase")

@@ -27,7 +27,7 @@ def run_summary(result: RunResult) -> dict[str, Any]:
 
 
 def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) -> RunResult:
-    from rulesfacts.report.plots import plot_run_curves
+    from rulesfacts.report.run_report import plot_run_curves
     from rulesfacts.train.rundir import load_run
 
     result = train(cfg, out, progress=progress, resume=resume)

@@ -187,7 +187,7 @@ def plot_heatmap(df: pd.DataFrame, path: Path) -> Path:
     """One panel per method: test accuracy of every class pair (symmetric), as in the paper's tables."""
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     methods = [m for m in METHODS if m in set(df["method"])]
     classes = sorted(set(df["a"]) | set(df["b"]))
@@ -213,7 +213,7 @@ def plot_heatmap(df: pd.DataFrame, path: Path) -> Path:
 def plot_size_curve(df: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for m in [m for m in METHODS if m in set(df["method"])]:
@@ -230,7 +230,7 @@ def plot_size_curve(df: pd.DataFrame, path: Path) -> Path:
 def plot_width_curve(df: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     m1 = df[df["method"] == "m1"].groupby("bottleneck")["test_acc"].agg(["mean", "std"]).reset_index()

@@ -2,7 +2,11 @@
 
 Each function draws from the same data dict the HTML page inlines (``run_report_data``,
 ``sweep_report_data``, ``theory_report_data``), so a PNG/SVG and the interactive view show the
-same numbers in the same colours.
+same numbers in the same colours. The phase map is drawn by ``sweep.diagrams.plot_phase_diagram``,
+the one that ``rulesfacts phase`` uses.
+
+Colours and saving come from ``rulesfacts.plotting``; of the report package this module imports
+only ``encode``, so ``run_report`` and ``sweep_report`` can use it without a cycle.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, PART_LABELS, plt, save_figure
 from rulesfacts.report.encode import dequantize, dequantize_unit
-from rulesfacts.report.plots import plt, save_figure
-from rulesfacts.report.run_report import CLASS_COLORS, PART_COLORS, PART_LABELS
 
 DIVERGING = "RdBu_r"
 
@@ -123,46 +127,17 @@ def plot_prune(data: dict[str, Any], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def phase_grid(data: dict[str, Any], panel: dict[str, Any], metric: str) -> np.ndarray:
-    """(ny, nx) array of a panel: phase index into ``phase_colors`` or the metric's value (NaN: no run)."""
-    phases = list(data["phase_colors"])
-    grid = np.full((len(data["y"]["values"]), len(data["x"]["values"])), np.nan)
-    for c in panel["cells"]:
-        v = phases.index(c["phase"]) if metric == "phase" else c.get(metric)
-        grid[c["yi"], c["xi"]] = np.nan if v is None else v
-    return grid
-
-
-def plot_phase_diagram(data: dict[str, Any], path: Path, metric: str = "phase") -> Path:
-    """One panel per regularizer value, cells coloured by phase (or by ``metric``)."""
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
-    panels = data["panels"]
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.5, 3.6), squeeze=False)
-    xs, ys = data["x"]["values"], data["y"]["values"]
-    colors = list(data["phase_colors"].values())
-    grids = [phase_grid(data, panel, metric) for panel in panels]
-    if metric == "phase":
-        style = {"cmap": ListedColormap(colors), "vmin": -0.5, "vmax": len(colors) - 0.5}
-    else:  # one colour scale shared by all panels
-        style = {"cmap": "viridis", "vmin": np.nanmin(grids), "vmax": np.nanmax(grids)}
-    x_step, y_step = max(1, len(xs) // 5), max(1, len(ys) // 5)
-    image = None
-    for ax, panel, grid in zip(axes[0], panels, grids, strict=True):
-        image = ax.imshow(grid, origin="lower", aspect="auto", interpolation="nearest", **style)
-        ax.set_xticks(range(0, len(xs), x_step), [f"{v:g}" for v in xs[::x_step]])
-        ax.set_yticks(range(0, len(ys), y_step), [f"{v:g}" for v in ys[::y_step]])
-        ax.set(xlabel=data["x"]["name"], title=panel["label"])
-    axes[0, 0].set_ylabel(data["y"]["name"])
-    if metric == "phase":
-        seen = sorted({c["phase"] for p in panels for c in p["cells"]}, key=list(data["phase_colors"]).index)
-        fig.legend(handles=[Patch(color=data["phase_colors"][k], label=k) for k in seen], loc="center right",
-                   fontsize=8)
-        fig.tight_layout(rect=(0, 0, 0.82, 1))
-    else:
-        fig.colorbar(image, ax=axes[0].tolist(), label=data["metrics"][metric])
-    return save_figure(fig, path)
+def sweep_cells(data: dict[str, Any]) -> pd.DataFrame:
+    """The cells of a sweep report's data as the table ``sweep.diagrams.phase_cells`` made them
+    (panel fields, x, y, phase, agreement, n_runs, metric means), ready for its
+    ``plot_phase_diagram``: the static figure draws the very cells the page shows."""
+    x, y = data["x"]["name"], data["y"]["name"]
+    rows = [{**panel["values"], x: data["x"]["values"][c["xi"]], y: data["y"]["values"][c["yi"]],
+             **{k: v for k, v in c.items() if k not in ("xi", "yi", "runs")}}
+            for panel in data["panels"] for c in panel["cells"]]
+    cells = pd.DataFrame(rows)
+    cells.attrs.update(x=x, y=y, panels=list(data["panel_fields"]))
+    return cells
 
 
 def plot_theory(data: dict[str, Any], path: Path, eps_index: int = 0) -> Path:
@@ -201,9 +176,12 @@ def write_figures(data: dict[str, Any], folder: Path, fmt: str = "png") -> list[
         if data.get("prune"):
             paths.append(plot_prune(data, out("prune")))
     elif kind == "sweep":
-        paths.append(plot_phase_diagram(data, out("phases")))
+        from rulesfacts.sweep.diagrams import plot_phase_diagram
+
+        cells = sweep_cells(data)
+        paths.append(plot_phase_diagram(cells, out("phases"), title=data["title"]))
         if "test_acc" in data["metrics"]:
-            paths.append(plot_phase_diagram(data, out("test_acc"), "test_acc"))
+            paths.append(plot_phase_diagram(cells, out("test_acc"), "test_acc", title=data["title"]))
     else:
         paths += [plot_theory(data, out(f"curves-eps{i}"), i) for i in range(len(data["eps"]))]
     return paths

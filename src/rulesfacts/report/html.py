@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rulesfacts import __version__
 from rulesfacts.errors import ConfigError, DataFileError, OutputError
 from rulesfacts.io import ensure_writable_dir, json_default, write_text
+from rulesfacts.runtime import package_version
 from rulesfacts.runtime import progress as progress_bar
 
 KINDS = ("run", "sweep", "theory")
@@ -65,8 +65,9 @@ def render_html(data: dict[str, Any]) -> str:
     """The full page for a report's data dict (its ``kind`` picks the view)."""
     if data.get("kind") not in KINDS:
         raise ValueError(f"report data needs kind in {KINDS}, got {data.get('kind')!r}")
-    data = {**data, "version": __version__}
-    return PAGE.format(version=__version__, title=html.escape(str(data.get("title", "rulesfacts report"))),
+    version = package_version()
+    data = {**data, "version": version}
+    return PAGE.format(version=version, title=html.escape(str(data.get("title", "rulesfacts report"))),
                        css=asset("report.css"), js=asset("report.js"), data=embed_json(data))
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rulesfacts.errors import ConfigError
+from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
-from rulesfacts.report.plots import SUBSET_COLORS, SUBSET_LABELS
+from rulesfacts.report.figures import plot_curves
 from rulesfacts.train.rundir import Run
 
 # (subset key, metrics.csv column) of the accuracy and loss panels; prune_curve's table has the
@@ -26,11 +28,6 @@ ACC_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized"
 LOSS_CURVES = (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
                ("test", "test_loss"))
 IPR_BINS = 30
-# Colours of the three weight vectors of a neuron (spectra) and of the two neuron classes; the
-# classes reuse the subset colours of what they carry: the rule (clean) and the facts.
-PART_COLORS = ("#1f77b4", "#9467bd", "#8c564b")
-PART_LABELS = ("from a", "from b", "to outputs")
-CLASS_COLORS = {"generalizing": SUBSET_COLORS["clean"], "memorizing": SUBSET_COLORS["facts_memorized"]}
 
 HELP = {
     "curves": "Accuracy and loss on each subset of the training set and on held-out test pairs. "
@@ -246,3 +243,20 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
             "config": run.config.to_dict(), "summary": summary, "curves": curves_data(run.metrics, opts.max_points),
             "snapshots": snapshot_data(run, weights, opts, tick), "prune": prune_data(run, weights, opts, tick),
             "help": HELP, "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}
+
+
+def run_title(c) -> str:
+    """A one-line description of a run's config for figure titles."""
+    data = (f"parity n={c.n_bits} k={c.k} n_train={c.n_train}" if c.task == "parity"
+            else f"{c.op} mod {c.p} α={c.train_frac}")
+    model = f"transformer d={c.d_model}" if c.model == "transformer" else f"MLP N={c.width} {c.act}"
+    regs = ", ".join(f"{k}={getattr(c, k):g}" for k in ("wd", "l1", "l2", "dropout") if getattr(c, k))
+    bn = ", BatchNorm" if c.batchnorm else ""
+    return f"{data} ξ={c.corrupt} · {model} · {regs or 'no regularization'}{bn}"
+
+
+def plot_run_curves(run: Run, path: Path) -> Path:
+    """Accuracy and loss per subset vs epoch, for every logged epoch: the report's curves panel
+    (``report.figures.plot_curves``) drawn straight from a run folder (its curves.png)."""
+    data = {"curves": curves_data(run.metrics, len(run.metrics)), "config_line": run_title(run.config)}
+    return plot_curves(data, path)

@@ -1,9 +1,10 @@
 """The data of a sweep report: phase diagrams as clickable grids, and every run's curves and spectra.
 
-Cells are the (x, y) points of the sweep's diagram axes (``[diagram]`` in its spec.toml; default
-α = train_frac and ξ = corrupt), one panel per value of the remaining swept axes (the
-regularizer: wd, l1, dropout, ...). Seeds are replicates: a cell holds all of them, shows the most
-common phase and the mean of a metric, and lists its runs.
+The cells are those of ``rulesfacts phase``: ``sweep.diagrams.phase_cells`` on the results table,
+with the axes of the sweep's ``[diagram]`` (default α = train_frac, ξ = corrupt) and one panel per
+value of the remaining swept axes (the regularizer: wd, l1, dropout, ...). Seeds are replicates: a
+cell holds all of them, shows their majority phase (ties by the fixed phase order of
+``sweep.diagrams``), its agreement and the mean of each metric, and lists its runs.
 """
 
 from __future__ import annotations
@@ -18,19 +19,12 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.errors import ConfigError, DataFileError
+from rulesfacts.plotting import PART_COLORS, PHASE_COLORS
 from rulesfacts.report.encode import even_indices, rounded
-from rulesfacts.report.run_report import ACC_CURVES, PART_COLORS, curve_series, spectrum_power
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.report.run_report import ACC_CURVES, curve_series, spectrum_power
+from rulesfacts.sweep.diagrams import METRICS, panel_groups, phase_cells, spec_diagram, swept_fields
+from rulesfacts.sweep.phases import PHASES
 
-REPLICATE_FIELDS = ("seed", "data_seed")
-NOT_AXES = ("device", "extra", "betas")
-# Metrics a heatmap can show (column of results.sqlite → label); "phase" is categorical.
-METRICS = {
-    "phase": "phase", "test_acc": "test accuracy", "train_acc": "train accuracy", "clean_acc": "clean train accuracy",
-    "facts_memorized": "facts memorized", "facts_recovered": "facts recovered", "grok_delay": "grokking delay (epochs)",
-    "epoch_test_99": "epoch test ≥ 99%", "epoch_train_99": "epoch train ≥ 99%", "test_loss": "test loss",
-    "train_loss": "train loss", "seconds": "seconds",
-}
 SHORT_LOSSES = (("train", "train_loss"), ("test", "test_loss"))
 HELP = {
     "grid": "One panel per value of the regularizer (the swept axes besides x and y). Each cell is one point "
@@ -63,35 +57,6 @@ class SweepReportOptions:
         return int(np.clip(self.budget_points // max(n_runs, 1), self.min_points, self.max_points))
 
 
-def config_fields() -> list[str]:
-    return [f for f in TrainConfig.__dataclass_fields__ if f not in NOT_AXES]
-
-
-def varying_fields(df: pd.DataFrame) -> list[str]:
-    """TrainConfig columns that take more than one value across the sweep, in config order."""
-    return [c for c in config_fields() if c in df and df[c].astype(str).nunique() > 1]
-
-
-def diagram_axes(sweep_dir: Path, df: pd.DataFrame) -> tuple[str, str, list[str]]:
-    """(x, y, panel fields): the spec's ``[diagram]`` when it names swept axes, else the varying
-    fields in order; replicate seeds never make a panel."""
-    x, y, panel = "train_frac", "corrupt", ""
-    spec_path = sweep_dir / "spec.toml"
-    if spec_path.is_file():
-        from rulesfacts.sweep.spec import load_spec
-
-        d = load_spec(spec_path).diagram
-        x, y, panel = d.x, d.y, d.panel
-    varying = varying_fields(df)
-    axes = [f for f in varying if f not in REPLICATE_FIELDS]
-    if x not in axes:
-        x = next((f for f in axes if f != y), x)
-    if y not in axes:
-        y = next((f for f in axes if f != x), y)
-    panels = [panel] if panel in axes and panel not in (x, y) else [f for f in axes if f not in (x, y)]
-    return x, y, panels
-
-
 def _value(v: Any) -> Any:
     if isinstance(v, (np.integer,)):
         return int(v)
@@ -110,14 +75,13 @@ def _sorted_values(series: pd.Series) -> list[Any]:
         return sorted(vals, key=str)
 
 
-def cell_metrics(rows: pd.DataFrame) -> dict[str, Any]:
-    """Most common phase and the mean of each numeric metric over a cell's runs (None if none)."""
-    out: dict[str, Any] = {"phase": Counter(rows["phase"]).most_common(1)[0][0] if "phase" in rows else None}
-    for m in METRICS:
-        if m == "phase" or m not in rows:
-            continue
-        v = pd.to_numeric(rows[m], errors="coerce").dropna()
-        out[m] = rounded(v.mean()) if len(v) else None
+def cell_entry(cell: pd.Series, x: str, y: str, xs: list[Any], ys: list[Any]) -> dict[str, Any]:
+    """One cell of ``phase_cells`` as the page shows it: grid position, runs, phase, agreement,
+    run count and the mean of each metric the table has (None when no run has a value)."""
+    out: dict[str, Any] = {"xi": xs.index(_value(cell[x])), "yi": ys.index(_value(cell[y])), "runs": list(cell["runs"]),
+                           "phase": cell["phase"], "agreement": rounded(cell["agreement"]),
+                           "n_runs": int(cell["n_runs"])}
+    out |= {m: rounded(cell[m]) for m in METRICS if m != "phase" and m in cell.index}
     return out
 
 
@@ -150,7 +114,6 @@ def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, s
 def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = None,
                       on_run: Callable[[], None] | None = None) -> dict[str, Any]:
     """Everything the sweep page shows, as one JSON-ready dict (``on_run`` ticks a progress bar)."""
-    from rulesfacts.sweep.phases import PHASE_COLORS, PHASES
     from rulesfacts.sweep.store import load_results
 
     opts = opts or SweepReportOptions()
@@ -158,19 +121,14 @@ def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = N
     df = load_results(sweep_dir)
     if df.empty:
         raise DataFileError(sweep_dir / "results.sqlite", "the sweep has no finished runs yet")
-    x, y, panel_fields = diagram_axes(sweep_dir, df)
+    d = spec_diagram(sweep_dir)
+    cells = phase_cells(df, d.x, d.y, d.panel)
+    x, y, panel_fields = cells.attrs["x"], cells.attrs["y"], cells.attrs["panels"]
     xs, ys = _sorted_values(df[x]), _sorted_values(df[y])
-    shown = list(dict.fromkeys([x, y, *panel_fields, *varying_fields(df)]))
-    keys = df[panel_fields].astype(str).agg("|".join, axis=1) if panel_fields else pd.Series([""] * len(df))
-    panels = []
-    for key in sorted(keys.unique(), key=lambda k: [_num_key(v) for v in k.split("|")]):
-        sub = df[keys.to_numpy() == key]
-        label = "  ".join(f"{f}={_label(_value(sub[f].iloc[0]))}" for f in panel_fields) or "all runs"
-        cells = []
-        for (xv, yv), rows in sub.groupby([x, y], sort=True):
-            cells.append({"xi": xs.index(_value(xv)), "yi": ys.index(_value(yv)),
-                          "runs": rows["run_id"].tolist(), **cell_metrics(rows)})
-        panels.append({"label": label, "cells": cells})
+    shown = list(dict.fromkeys([x, y, *panel_fields, *swept_fields(df)]))
+    panels = [{"label": label, "values": {f: _value(v) for f, v in values.items()},
+               "cells": [cell_entry(c, x, y, xs, ys) for _, c in g.iterrows()]}
+              for label, values, g in panel_groups(cells)]
     points = opts.points_per_run(len(df))
     runs = {}
     for _, row in df.iterrows():
@@ -185,13 +143,3 @@ def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = N
             "part_colors": list(PART_COLORS),
             "phase_counts": dict(sorted(Counter(df["phase"]).items()))}
 
-
-def _label(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def _num_key(v: str) -> tuple[int, Any]:
-    try:
-        return (0, float(v))
-    except ValueError:
-        return (1, v)

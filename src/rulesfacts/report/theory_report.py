@@ -29,8 +29,8 @@ import numpy as np
 
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_toml
+from rulesfacts.plotting import SUBSET_COLORS
 from rulesfacts.report.encode import rounded_list
-from rulesfacts.report.plots import SUBSET_COLORS
 
 # E_gen is an error on fresh rule data (the test subset's colour); E_mem on the training facts.
 CURVE_COLORS = {"e_gen": SUBSET_COLORS["test"], "e_mem": SUBSET_COLORS["facts_memorized"]}

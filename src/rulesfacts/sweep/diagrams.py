@@ -1,102 +1,188 @@
-"""Phase diagrams (α × ξ coloured by phase, one panel per value of the other swept axes) and
-heatmaps of any metric, as PNG plus the CSV they were drawn from.
+"""The phase map of a sweep, in one place: ``phase_cells`` turns the results table (one row per
+run) into cells and ``plot_phase_diagram`` draws them. ``rulesfacts phase`` (PNG + CSV) and the
+sweep report (HTML page and static figures) both use these two functions, so they show the same
+phase in every cell.
 
-Several runs in one cell (seeds) are summarised by the most frequent phase, or the mean metric.
+Fields of the table:
+
+- a *swept field* is a field that determines a run (``AXIS_FIELDS``: every TrainConfig field but
+  ``extra`` and ``compile``, which do not enter a run's id) and takes more than one value in the
+  table;
+- a *replicate field* (``REPLICATE_FIELDS``: seed, data_seed) marks repeats of one experiment:
+  its runs share a cell, and it is never an axis or a panel;
+- x and y are the diagram's axes (``[diagram]`` of spec.toml; default α = train_frac, ξ = corrupt).
+  An axis that does not vary in the table is replaced by the first swept field left (so a sweep
+  over other axes still draws a map). There is one panel per value of the other swept fields, or
+  of the one ``panel`` field named (then the other swept fields are pooled in the cells).
+
+A cell is one (panel values, x, y) point with at least one run: the majority phase of its runs,
+``agreement`` (the share of its runs in that phase), ``n_runs``, the mean of each metric over its
+runs (missing values skipped) and its run ids.
+
+**Tie rule.** When several phases share the largest count, the cell takes the one that comes
+first in ``PHASES``: coexistence, partial inversion, full inversion, memorization, forgetting,
+confusion, no learning, generalization, grokking, diverged (the order of the phase tables in
+docs/sweeps.md; any other label comes after these, alphabetically). The phase of a cell thus
+depends only on the phases of its runs, never on their order in the table or on their run ids,
+and a tied cell stays recognisable by its agreement (0.5 for one run against one).
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import write_text
-from rulesfacts.sweep.phases import PHASE_COLORS, PHASES
-from rulesfacts.sweep.spec import CONFIG_FIELDS
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.sweep.phases import PHASES
+from rulesfacts.sweep.spec import CONFIG_FIELDS, NOT_IN_RUN_ID, DiagramConfig
 
-REPLICATE_FIELDS = ("seed", "data_seed")  # never panels: they are averaged over
+AXIS_FIELDS = tuple(f for f in CONFIG_FIELDS if f not in NOT_IN_RUN_ID)  # may be swept
+REPLICATE_FIELDS = ("seed", "data_seed")  # repeats of one experiment: pooled in a cell, never an axis
+# Metrics of a cell (column of results.sqlite → label), averaged over its runs; "phase" is the
+# categorical one (majority).
+METRICS = {
+    "phase": "phase", "test_acc": "test accuracy", "train_acc": "train accuracy", "clean_acc": "clean train accuracy",
+    "facts_memorized": "facts memorized", "facts_recovered": "facts recovered", "grok_delay": "grokking delay (epochs)",
+    "epoch_test_99": "epoch test ≥ 99%", "epoch_train_99": "epoch train ≥ 99%", "test_loss": "test loss",
+    "train_loss": "train loss", "seconds": "seconds",
+}
 AXIS_LABELS = {"train_frac": "training fraction α", "corrupt": "corruption ξ", "wd": "weight decay"}
+ALL_RUNS = "all runs"  # the label of the only panel when nothing is left to split on
+UNKNOWN = "unknown"  # the phase of a run whose row has none
 
 
-def swept_fields(df: pd.DataFrame) -> list[str]:
-    """Config columns that take more than one value in the table (the sweep's axes)."""
-    return [n for n in CONFIG_FIELDS if n in df.columns and df[n].astype(str).nunique() > 1]
+def swept_fields(table: pd.DataFrame) -> list[str]:
+    """``AXIS_FIELDS`` that take more than one value in ``table``, in config order (replicate
+    fields included: they are swept, but only ever pooled)."""
+    return [n for n in AXIS_FIELDS if n in table.columns and table[n].astype(str).nunique() > 1]
 
 
-def panel_fields(df: pd.DataFrame, x: str, y: str, panel: str = "") -> list[str]:
-    if panel:
-        return [panel]
-    return [n for n in swept_fields(df) if n not in (x, y, *REPLICATE_FIELDS)]
+def diagram_axes(table: pd.DataFrame, x: str = "train_frac", y: str = "corrupt",
+                 panel: str = "") -> tuple[str, str, list[str]]:
+    """(x, y, panel fields) of ``table``'s phase map, by the rules of the module docstring."""
+    for name, value in (("x", x), ("y", y), ("panel", panel)):
+        if value and value not in table.columns:
+            raise ConfigError(name, value, "a column of the results table (a TrainConfig field)")
+    axes = [f for f in swept_fields(table) if f not in REPLICATE_FIELDS]
+    if x not in axes:
+        x = next((f for f in axes if f != y), x)
+    if y not in axes:
+        y = next((f for f in axes if f != x), y)
+    if panel in axes and panel not in (x, y):
+        return x, y, [panel]
+    return x, y, [f for f in axes if f not in (x, y)]
 
 
-def _check(df: pd.DataFrame, *cols: str) -> None:
-    for c in cols:
-        if c not in df.columns:
-            raise ConfigError("axis" if c in {f.name for f in fields(TrainConfig)} else "metric", c,
-                              f"a column of the results table ({', '.join(df.columns)})")
+def spec_diagram(sweep_dir: Path | str) -> DiagramConfig:
+    """The ``[diagram]`` table of SWEEP_DIR/spec.toml (the defaults when the folder has none)."""
+    from rulesfacts.sweep.runner import SPEC
+    from rulesfacts.sweep.spec import load_spec
+
+    path = Path(sweep_dir) / SPEC
+    return load_spec(path).diagram if path.is_file() else DiagramConfig()
 
 
-def phase_cells(df: pd.DataFrame, x: str, y: str, panels: list[str]) -> pd.DataFrame:
-    """One row per (panel…, x, y) cell: the most frequent phase, its share and the run count."""
-    _check(df, x, y, "phase", *panels)
+def phase_rank(phase: str) -> tuple[int, str]:
+    """Sort key of the tie rule: position in ``PHASES``, other labels after them by name."""
+    return (PHASES.index(phase), "") if phase in PHASES else (len(PHASES), phase)
+
+
+def majority_phase(phases: Iterable[Any]) -> tuple[str, float]:
+    """(phase, agreement) of a cell's runs: the most frequent phase, ties going to the phase
+    first in ``PHASES``, and the share of the runs in it. A missing phase counts as "unknown"."""
+    counts = Counter(UNKNOWN if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in phases)
+    if not counts:
+        raise ValueError("a cell needs at least one run")
+    top = max(counts.values())
+    phase = min((p for p, n in counts.items() if n == top), key=phase_rank)
+    return phase, top / sum(counts.values())
+
+
+def _check_column(table: pd.DataFrame, name: str) -> None:
+    if name not in table.columns:
+        raise ConfigError("metric", name, f"a column of the results table ({', '.join(map(str, table.columns))})")
+
+
+def phase_cells(table: pd.DataFrame, x: str = "train_frac", y: str = "corrupt", panel: str = "") -> pd.DataFrame:
+    """The phase map of ``table`` (one row per run): one row per cell, sorted by panel, x, y.
+
+    Columns: the panel fields, x, y, ``phase`` (majority, ties by ``PHASES`` order),
+    ``agreement`` (share of the cell's runs in that phase), ``n_runs``, the mean of every
+    ``METRICS`` column the table has (NaN when no run has a value) and ``runs`` (the run ids, when
+    the table has ``run_id``). ``attrs`` holds the axes as resolved by ``diagram_axes``: x, y and
+    panels (a list).
+    """
+    _check_column(table, "phase")
+    x, y, panels = diagram_axes(table, x, y, panel)
     keys = [*panels, x, y]
+    metrics = [m for m in METRICS if m != "phase" and m in table.columns]
+    with_runs = "run_id" in table.columns
+    rows = []
+    for key, g in table.groupby(keys, sort=True, dropna=False):
+        phase, agreement = majority_phase(g["phase"])
+        row: dict[str, Any] = dict(zip(keys, key, strict=True))
+        row |= {"phase": phase, "agreement": agreement, "n_runs": len(g)}
+        row |= {m: pd.to_numeric(g[m], errors="coerce").mean() for m in metrics}
+        if with_runs:
+            row["runs"] = g["run_id"].tolist()
+        rows.append(row)
+    columns = [*keys, "phase", "agreement", "n_runs", *metrics, *(["runs"] if with_runs else [])]
+    cells = pd.DataFrame(rows, columns=columns)
+    cells.attrs.update(x=x, y=y, panels=panels)
+    return cells
 
-    def summarise(g: pd.DataFrame) -> pd.Series:
-        counts = g["phase"].value_counts()
-        top = sorted(counts.index[counts == counts.max()], key=PHASES.index)[0]  # ties: a fixed order
-        return pd.Series({"phase": top, "agreement": counts.max() / len(g), "n_runs": len(g)})
 
-    return df.groupby(keys, sort=True).apply(summarise, include_groups=False).reset_index()
-
-
-def metric_cells(df: pd.DataFrame, metric: str, x: str, y: str, panels: list[str]) -> pd.DataFrame:
-    """One row per cell: mean and standard deviation of ``metric`` over the runs in it."""
-    _check(df, x, y, metric, *panels)
-    if not pd.api.types.is_numeric_dtype(df[metric]):
+def metric_cells(table: pd.DataFrame, metric: str, x: str = "train_frac", y: str = "corrupt",
+                 panel: str = "") -> pd.DataFrame:
+    """One row per cell (the cells of ``phase_cells``): mean, standard deviation and count of any
+    numeric column ``metric`` over the cell's runs; ``attrs`` as in ``phase_cells``."""
+    _check_column(table, metric)
+    if not pd.api.types.is_numeric_dtype(table[metric]):
         raise ConfigError("metric", metric, "a numeric column of the results table")
-    out = df.groupby([*panels, x, y], sort=True)[metric].agg(["mean", "std", "count"]).reset_index()
-    return out.rename(columns={"mean": metric, "std": f"{metric}_std", "count": "n_runs"})
-
-
-def _panel_groups(cells: pd.DataFrame, panels: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    if not panels:
-        return [("", cells)]
-    out = []
-    for key, g in cells.groupby(panels, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        out.append((", ".join(f"{p}={_fmt(v)}" for p, v in zip(panels, key, strict=True)), g))
-    return out
+    x, y, panels = diagram_axes(table, x, y, panel)
+    out = table.groupby([*panels, x, y], sort=True, dropna=False)[metric].agg(["mean", "std", "count"]).reset_index()
+    cells = out.rename(columns={"mean": metric, "std": f"{metric}_std", "count": "n_runs"})
+    cells.attrs.update(x=x, y=y, panels=panels)
+    return cells
 
 
 def _fmt(v: object) -> str:
     return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
+def panel_label(values: dict[str, Any]) -> str:
+    """"wd=5, dropout=0.1" for a panel's field values; ``ALL_RUNS`` when there are none."""
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in values.items()) or ALL_RUNS
+
+
+def panel_groups(cells: pd.DataFrame,
+                 panels: list[str] | None = None) -> list[tuple[str, dict[str, Any], pd.DataFrame]]:
+    """(label, {panel field: value}, cells of the panel) per panel, in sorted order."""
+    panels = cells.attrs["panels"] if panels is None else panels
+    if not panels:
+        return [(ALL_RUNS, {}, cells)]
+    out = []
+    for key, g in cells.groupby(panels, sort=True, dropna=False):
+        values = dict(zip(panels, key if isinstance(key, tuple) else (key,), strict=True))
+        out.append((panel_label(values), values, g))
+    return out
+
+
 def _grid(g: pd.DataFrame, x: str, y: str, value: str, xs: list, ys: list) -> np.ndarray:
     grid = np.full((len(ys), len(xs)), np.nan)
     xi, yi = {v: i for i, v in enumerate(xs)}, {v: i for i, v in enumerate(ys)}
-    for _, r in g.iterrows():
-        grid[yi[r[y]], xi[r[x]]] = r[value]
+    for xv, yv, v in zip(g[x], g[y], g[value], strict=True):
+        grid[yi[yv], xi[xv]] = v
     return grid
 
 
-def _axes(n: int, title: str):  # noqa: ANN202 - matplotlib figure and axes
-    import matplotlib.pyplot as plt
-
-    cols = min(n, 4)
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols + 1.6, 3.2 * rows + 0.5), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    fig.suptitle(title, fontsize=10)
-    return fig, list(axes.flat[:n])
-
-
-def _ticks(ax, x: str, y: str, xs: list, ys: list) -> None:  # noqa: ANN001
+def _ticks(ax: Any, x: str, y: str, xs: list, ys: list) -> None:
     step_x, step_y = max(1, len(xs) // 6), max(1, len(ys) // 6)
     ax.set_xticks(range(0, len(xs), step_x), [_fmt(v) for v in xs[::step_x]], fontsize=7)
     ax.set_yticks(range(0, len(ys), step_y), [_fmt(v) for v in ys[::step_y]], fontsize=7)
@@ -104,63 +190,78 @@ def _ticks(ax, x: str, y: str, xs: list, ys: list) -> None:  # noqa: ANN001
     ax.set_ylabel(AXIS_LABELS.get(y, y), fontsize=8)
 
 
-def plot_phase_diagram(df: pd.DataFrame, path: Path | str, x: str = "train_frac", y: str = "corrupt",
-                       panel: str = "", title: str = "") -> dict[str, object]:
-    """Write ``path`` (PNG) and ``path`` with .csv: the phase of every (panel, x, y) cell."""
+def plot_phase_diagram(cells: pd.DataFrame, path: Path | str, value: str = "phase", *, x: str | None = None,
+                       y: str | None = None, panels: list[str] | None = None, title: str = "") -> Path:
+    """Draw ``cells`` (``phase_cells`` or ``metric_cells``) to ``path`` (format from the suffix):
+    one panel per value of the panel fields, x and y as in ``cells.attrs`` unless given, each cell
+    coloured by its phase (``value="phase"``, colours of ``plotting.PHASE_COLORS``) or by the
+    column ``value`` (viridis; accuracies on [0, 1], other metrics on the range over all panels)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import PHASE_COLORS, plt, save_figure
 
-    panels = panel_fields(df, x, y, panel)
-    cells = phase_cells(df, x, y, panels)
+    x = x or cells.attrs["x"]
+    y = y or cells.attrs["y"]
+    groups = panel_groups(cells, cells.attrs["panels"] if panels is None else panels)
     xs, ys = sorted(cells[x].unique()), sorted(cells[y].unique())
-    present = [p for p in PHASES if p in set(cells["phase"])]
-    cmap = ListedColormap([PHASE_COLORS[p] for p in present])
-    code = {p: i for i, p in enumerate(present)}
-    cells["code"] = cells["phase"].map(code)
-    groups = _panel_groups(cells, panels)
-    fig, axes = _axes(len(groups), title or "phase per cell")
-    for ax, (label, g) in zip(axes, groups, strict=True):
-        grid = _grid(g, x, y, "code", xs, ys)
-        ax.imshow(grid, origin="lower", cmap=cmap, vmin=-0.5, vmax=len(present) - 0.5, aspect="auto",
-                  interpolation="nearest")
+    cols = min(len(groups), 4)
+    rows = -(-len(groups) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols + 1.6, 3.2 * rows + 0.5), squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    if value == "phase":
+        present = sorted(set(cells["phase"]), key=phase_rank)
+        code = {p: i for i, p in enumerate(present)}
+        colors = [PHASE_COLORS.get(p, "#ffffff") for p in present]
+        style = {"cmap": ListedColormap(colors), "vmin": -0.5, "vmax": len(present) - 0.5}
+        cells = cells.assign(_value=cells["phase"].map(code))
+    else:
+        _check_column(cells, value)
+        cells = cells.assign(_value=pd.to_numeric(cells[value], errors="coerce"))
+        finite = cells["_value"].dropna()
+        lo, hi = (0.0, 1.0) if value.endswith(("_acc", "memorized", "recovered")) or not len(finite) else \
+            (float(finite.min()), float(finite.max()))
+        style = {"cmap": "viridis", "vmin": lo, "vmax": hi}
+    fig.suptitle(title or ("phase per cell" if value == "phase" else f"mean {value} per cell"), fontsize=10)
+    image = None
+    for ax, (label, _, g) in zip(axes.flat, groups, strict=False):
+        g = cells.loc[g.index]
+        image = ax.imshow(_grid(g, x, y, "_value", xs, ys), origin="lower", aspect="auto", interpolation="nearest",
+                          **style)
         ax.set_title(label, fontsize=9)
         _ticks(ax, x, y, xs, ys)
-    fig.legend(handles=[Patch(color=PHASE_COLORS[p], label=p) for p in present], loc="center right", fontsize=8)
-    fig.tight_layout(rect=(0, 0, 0.84, 1))
-    png = save_figure(fig, Path(path))
+    if value == "phase":
+        fig.legend(handles=[Patch(color=c, label=p) for p, c in zip(present, colors, strict=True)],
+                   loc="center right", fontsize=8)
+        fig.tight_layout(rect=(0, 0, 0.84, 1))
+    else:
+        fig.tight_layout(rect=(0, 0, 0.9, 1))
+        if image is not None:
+            fig.colorbar(image, cax=fig.add_axes((0.92, 0.15, 0.015, 0.7)), label=METRICS.get(value, value))
+    return save_figure(fig, Path(path))
+
+
+def write_phase_map(table: pd.DataFrame, path: Path | str, x: str = "train_frac", y: str = "corrupt",
+                    panel: str = "", title: str = "") -> dict[str, Any]:
+    """``rulesfacts phase``: the phase map of ``table`` as ``path`` (PNG) and ``path`` with .csv
+    (the cells, run ids left out); returns the summary it prints."""
+    cells = phase_cells(table, x, y, panel)
+    png = plot_phase_diagram(cells, path, title=title)
     csv = png.with_suffix(".csv")
-    write_text(csv, cells.drop(columns="code").to_csv(index=False))
-    counts = {label or "all": dict(sorted(g["phase"].value_counts().items())) for label, g in groups}
-    return {"png": str(png), "csv": str(csv), "panels": counts, "x": x, "y": y, "panel": panels}
+    write_text(csv, cells.drop(columns="runs", errors="ignore").to_csv(index=False))
+    counts = {label: dict(sorted(Counter(g["phase"]).items())) for label, _, g in panel_groups(cells)}
+    return {"png": str(png), "csv": str(csv), "panels": counts, "x": cells.attrs["x"], "y": cells.attrs["y"],
+            "panel": cells.attrs["panels"], "cells": len(cells), "split_cells": int((cells["agreement"] < 1).sum())}
 
 
-def plot_metric_heatmap(df: pd.DataFrame, metric: str, path: Path | str, x: str = "train_frac",
-                        y: str = "corrupt", panel: str = "", title: str = "") -> dict[str, object]:
-    """Write a heatmap of the mean ``metric`` per cell (PNG) and its CSV."""
-    from rulesfacts.report.plots import save_figure
-
-    panels = panel_fields(df, x, y, panel)
-    cells = metric_cells(df, metric, x, y, panels)
-    xs, ys = sorted(cells[x].unique()), sorted(cells[y].unique())
-    groups = _panel_groups(cells, panels)
-    finite = cells[metric].dropna()
-    lo, hi = (0.0, 1.0) if metric.endswith(("_acc", "memorized", "recovered")) else \
-        (float(finite.min()) if len(finite) else 0.0, float(finite.max()) if len(finite) else 1.0)
-    fig, axes = _axes(len(groups), title or f"mean {metric} per cell")
-    im = None
-    for ax, (label, g) in zip(axes, groups, strict=True):
-        im = ax.imshow(_grid(g, x, y, metric, xs, ys), origin="lower", cmap="viridis", vmin=lo, vmax=hi,
-                       aspect="auto", interpolation="nearest")
-        ax.set_title(label, fontsize=9)
-        _ticks(ax, x, y, xs, ys)
-    fig.tight_layout(rect=(0, 0, 0.9, 1))
-    if im is not None:
-        cax = fig.add_axes((0.92, 0.15, 0.015, 0.7))
-        fig.colorbar(im, cax=cax, label=metric)
-    png = save_figure(fig, Path(path))
+def write_metric_map(table: pd.DataFrame, metric: str, path: Path | str, x: str = "train_frac",
+                     y: str = "corrupt", panel: str = "", title: str = "") -> dict[str, Any]:
+    """``rulesfacts phase --metric``: the mean of ``metric`` per cell as ``path`` (PNG) and its CSV."""
+    cells = metric_cells(table, metric, x, y, panel)
+    png = plot_phase_diagram(cells, path, metric, title=title)
     csv = png.with_suffix(".csv")
     write_text(csv, cells.to_csv(index=False))
-    return {"png": str(png), "csv": str(csv), "metric": metric, "x": x, "y": y, "panel": panels,
-            "mean": None if not len(finite) else float(finite.mean())}
+    finite = cells[metric].dropna()
+    return {"png": str(png), "csv": str(csv), "metric": metric, "x": cells.attrs["x"], "y": cells.attrs["y"],
+            "panel": cells.attrs["panels"], "mean": None if not len(finite) else float(finite.mean())}

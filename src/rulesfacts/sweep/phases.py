@@ -27,21 +27,10 @@ from rulesfacts.errors import ConfigError
 
 CORRUPT_PHASES = ("coexistence", "partial inversion", "full inversion", "memorization", "forgetting", "confusion")
 CLEAN_PHASES = ("no learning", "memorization", "generalization", "grokking")
+# Every phase label, in the order of the tables in docs/sweeps.md (corrupted labels, clean labels,
+# then diverged). This order is also the tie rule of a phase map (``sweep.diagrams.majority_phase``)
+# and the order of the legends; the colours are ``rulesfacts.plotting.PHASE_COLORS``.
 PHASES = tuple(dict.fromkeys(CORRUPT_PHASES + CLEAN_PHASES + ("diverged",)))
-
-# One colour per phase in every diagram (memorization is the same colour in both schemes).
-PHASE_COLORS = {
-    "coexistence": "#9467bd",
-    "partial inversion": "#17becf",
-    "full inversion": "#2ca02c",
-    "memorization": "#d62728",
-    "forgetting": "#7f7f7f",
-    "confusion": "#bcbd22",
-    "no learning": "#c7c7c7",
-    "generalization": "#1f77b4",
-    "grokking": "#ff7f0e",
-    "diverged": "#000000",
-}
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def draw_figure(fig: dict[str, Any], data: pd.DataFrame, path: Path) -> dict[str
     """PNG of one figure; returns the fitted log-log slopes when ``fit_slope`` is set."""
     import matplotlib.pyplot as plt
 
-    from rulesfacts.report.plots import save_figure
+    from rulesfacts.plotting import save_figure
 
     x = fig.get("x", "alpha")
     metrics = fig.get("metrics", ["e_gen", "e_mem"])

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rulesfacts import __version__
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
+from rulesfacts.runtime import package_version
 from rulesfacts.train.config import TrainConfig
 from rulesfacts.train.metrics import METRIC_NAMES
 
@@ -57,7 +57,7 @@ def snapshot_path(run_dir: Path, epoch: int) -> Path:
 
 
 def write_config(run_dir: Path, cfg: TrainConfig) -> None:
-    write_json(Path(run_dir) / CONFIG, {"rulesfacts_version": __version__, "config": cfg.to_dict()})
+    write_json(Path(run_dir) / CONFIG, {"rulesfacts_version": package_version(), "config": cfg.to_dict()})
 
 
 def read_config(run_dir: Path) -> TrainConfig:
