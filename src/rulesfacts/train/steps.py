@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from rulesfacts.models.fused import CompiledKernels
+from rulesfacts.models.handwritten import BLOCK_ELEMS
 from rulesfacts.train.losses import member_loss, penalty, penalty_grads
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class StepPath:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(compiled={self.compiled})"
+
 
 
 class AutogradStep(StepPath):
@@ -78,8 +80,9 @@ class HandWrittenStep(StepPath):
 
     name = "hand-written"
 
-    def __init__(self, compiled: bool = False):
+    def __init__(self, compiled: bool = False, block_elems: int = BLOCK_ELEMS):
         super().__init__(compiled)
+        self.block_elems = block_elems  # activations per block (models/handwritten.py)
         self.logits_cache: tuple[int, torch.Tensor] | None = None  # (optimizer step, train logits)
         self.rows_cache: torch.Tensor | None = None
 
@@ -88,8 +91,7 @@ class HandWrittenStep(StepPath):
         if model.hand_written() is None:
             raise ValueError("the hand-written step needs token inputs without dropout, BatchNorm or biases; "
                              "use AutogradStep")
-        if self.compiled:
-            model.configure_path(CompiledKernels())
+        model.configure_path(CompiledKernels() if self.compiled else None, self.block_elems)
 
     def train_rows(self, trainer: Trainer) -> torch.Tensor:
         if self.rows_cache is None:
