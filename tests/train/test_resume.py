@@ -103,13 +103,14 @@ def test_time_based_checkpoints_bound_lost_work(tmp_path, monkeypatch):
 
 
 def test_signals_become_a_flag_and_a_second_ctrl_c_stops_at_once():
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     with deferred_interrupt() as interrupted:
         assert not interrupted()
         os.kill(os.getpid(), signal.SIGTERM)
         assert interrupted()
         with pytest.raises(KeyboardInterrupt, match="second Ctrl-C"):
             os.kill(os.getpid(), signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert {sig: signal.getsignal(sig) for sig in before} == before  # the caller's handlers are back
 
 
 def test_same_config_and_seed_give_identical_run_folders(tmp_path):
