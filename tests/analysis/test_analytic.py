@@ -8,6 +8,8 @@ import pytest
 
 from rulesfacts.analysis.analytic import analytic_metrics, analytic_params, analytic_weights
 from rulesfacts.errors import ConfigError
+from tests.model_helpers import bounded_logits
+from tests.tolerance import accuracy_interval
 
 
 def numpy_accuracy(weights: dict[str, np.ndarray], p: int) -> float:
@@ -23,7 +25,14 @@ def numpy_accuracy(weights: dict[str, np.ndarray], p: int) -> float:
 def test_analytic_net_is_at_least_99_percent_on_all_pairs(p: int, width: int) -> None:
     m = analytic_metrics(p, width, seed=0)
     assert m["all_acc"] >= 0.99
-    assert m["all_acc"] == pytest.approx(numpy_accuracy(analytic_weights(p, width, 0), p), abs=1e-6)
+    # evaluate() runs in float32: its argmax can differ from the float64 one only on pairs whose
+    # top-two margin is within the float32 rounding bound of the logits
+    w = analytic_weights(p, width, 0)
+    a, b = np.divmod(np.arange(p * p), p)
+    lo, hi = accuracy_interval(bounded_logits(w["W_in"], w["W_out"], np.stack([a, p + b], 1)), (a + b) % p)
+    assert lo <= numpy_accuracy(w, p) <= hi
+    assert lo - 1e-12 <= m["all_acc"] <= hi + 1e-12  # all_acc: a count-weighted mean of two accuracies
+    assert hi - lo <= 2 / p**2  # at most two pairs in doubt
 
 
 def test_frequencies_cover_every_nonzero_frequency_evenly() -> None:

@@ -12,6 +12,7 @@ from rulesfacts.memorize.vardi import VardiNetwork
 from rulesfacts.memorize.yu import YuNetwork
 from rulesfacts.tasks.images import load_dataset, make_pair
 from tests.memorize.helpers import near_duplicates
+from tests.tolerance import U_FLOAT64, gamma
 
 PAIRS = [(1, 7), (3, 8), (4, 9)]
 
@@ -44,23 +45,42 @@ def test_identical_inputs_with_opposite_labels_are_refused(cls):
         cls(x, y)
 
 
-def slow_yu(x_train, y_train, x):
-    """Theorem 7.3 (references.md §3) written out as loops over training points, in numpy."""
+def slow_yu(x_train, y_train, x, e_in=0.0):
+    """Theorem 7.3 (references.md §3) written out as loops over training points, in numpy.
+
+    Also returns a bound on the float64 rounding of any evaluation of the formula (this one, or
+    the network's w·x + b layers), inputs off by up to ``e_in`` per coordinate: S_ij is a length-d
+    dot product of (x_i − x_j) and (x − m_ij), within γ_{d+4}·Σ|terms| (+ 2e_in·Σ(|x − m| + |x_i − x_j|));
+    a region's sum over the other class adds γ_n; a region whose clamp r − Σ is negative by more
+    than the error is exactly 0 either way."""
     pos, neg = x_train[y_train == 1], x_train[y_train == -1]
-    r = 0.01 * min(np.sum((a - b) ** 2) for a in pos for b in neg)
-    out = np.zeros(len(x))
+    d, n = x_train.shape[1], len(x_train)
+    g = gamma(d + 4, U_FLOAT64)
+    dist = min(np.sum((a - b) ** 2) for a in pos for b in neg)
+    r = 0.01 * dist
+    e_r = g * r + 0.04 * e_in * d * np.abs(x_train).max()
+    out, bound = np.zeros(len(x)), np.zeros(len(x))
     for label, own, other in ((1, pos, neg), (-1, neg, pos)):
         for xi in own:
-            s = ((xi - other)[None] * (x[:, None, :] - (0.51 * xi + 0.49 * other)[None])).sum(-1)
-            out += label * np.maximum(r - np.maximum(-s, 0).sum(1), 0)
-    return out
+            diff, dx = xi - other, x[:, None, :] - (0.51 * xi + 0.49 * other)[None]
+            s = (diff[None] * dx).sum(-1)
+            e_s = (g * (np.abs(diff)[None] * (np.abs(x[:, None, :]) + np.abs(0.51 * xi + 0.49 * other)[None])).sum(-1)
+                   + 2 * e_in * (np.abs(dx) + np.abs(diff)[None]).sum(-1))
+            inner = np.maximum(-s, 0).sum(1)
+            e_inner = e_s.sum(1) + gamma(n, U_FLOAT64) * inner
+            region = np.maximum(r - inner, 0)
+            out += label * region
+            bound += np.where(inner - e_inner > r + e_r, 0.0, e_inner + e_r + U_FLOAT64 * np.abs(r - inner))
+            bound += gamma(n, U_FLOAT64) * region  # the output layer's sum over regions
+    return out, bound
 
 
 def test_yu_network_equals_the_formula(digits):
     t = make_pair(digits, 2, 3, n_train=40)
     net = YuNetwork(t.x_train, t.y_train)
     x = np.concatenate([t.x_train, t.x_test[:50]])
-    assert np.allclose(net.score(x), slow_yu(t.x_train, t.y_train, x), atol=1e-10, rtol=0)
+    expected, bound = slow_yu(t.x_train, t.y_train, x)
+    assert np.all(np.abs(net.score(x) - expected) <= 2 * bound)
     # F(x_i) = y_i · r · (number of same-label regions holding x_i) ≥ r in size
     assert np.all(net.score(t.x_train) * t.y_train >= net.r * (1 - 1e-9))
 
@@ -97,7 +117,10 @@ def test_yu_bottleneck_is_the_construction_on_projected_points():
     net = YuNetwork(x, y, bottleneck=3, seed=4)
     p = net.proj.weight.numpy()
     xt = rng.random((20, 12))
-    assert np.allclose(net.score(xt), slow_yu(x @ p.T, y, xt @ p.T), atol=1e-10)
+    # the projections are float64 products of length 12, here and inside the network: γ_12·|x||p|
+    e_in = gamma(12, U_FLOAT64) * (np.abs(np.concatenate([x, xt])) @ np.abs(p).T).max()
+    expected, bound = slow_yu(x @ p.T, y, xt @ p.T, e_in)
+    assert np.all(np.abs(net.score(xt) - expected) <= 2 * bound)
     assert net.info.width == 3 and accuracy(net, x, y) == 1.0
 
 

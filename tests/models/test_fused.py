@@ -1,11 +1,14 @@
 """The compiled elementwise kernels (``compile=True`` on the hand-written path) against autograd."""
 
+import numpy as np
 import pytest
 import torch
 
 from rulesfacts import TrainConfig, train
 from rulesfacts.models.fused import CompiledKernels
-from tests.model_helpers import autograd_grads, ensemble
+from rulesfacts.tasks import make_split
+from tests.model_helpers import autograd_grads, bounded_grads, bounded_logits, ensemble
+from tests.tolerance import assert_within
 
 
 @pytest.fixture(autouse=True)
@@ -17,8 +20,11 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def rel_err(a, b):
-    return float((a - b).abs().max() / b.abs().max())
+def logits_bound(model, x, bf16=False):
+    """Per member, the rounding bound of any float32 (bf16-autocast) forward: (M, n, C)."""
+    w_in, w_out = model.w_in.detach(), model.w_out.detach()
+    return torch.from_numpy(np.stack([
+        bounded_logits(w_in[i].T, w_out[i].T, x[i], model.act, bf16).e for i in range(len(x))]))
 
 
 # one case per block layout (one block; blocks of members; row blocks of one member), each with
@@ -35,10 +41,11 @@ def test_compiled_kernels_equal_autograd(act, loss, block):
     model.configure_path(CompiledKernels(), block_elems=block)
     path = model.hand_written()
     path.grads(path.rows(x), y, loss, static_rows=True)
-    for g, r in zip((model.w_in.grad, model.w_out.grad), ref, strict=True):
-        assert rel_err(g, r) <= 1e-5
-    with torch.no_grad():
-        assert rel_err(model(x), ref_logits) <= 1e-6  # the log pass (blocked logits) compiled too
+    # each float32 result within its running rounding bound of the exact one: differ by ≤ 2×
+    for g, r, b in zip((model.w_in.grad, model.w_out.grad), ref, bounded_grads(model, x, y, loss), strict=True):
+        assert_within(g, r, 2 * b.e)
+    with torch.no_grad():  # the log pass (blocked logits) compiled too
+        assert_within(model(x), ref_logits, 2 * logits_bound(model, x))
 
 
 # one block; row blocks of one member
@@ -53,10 +60,12 @@ def test_compiled_bf16_kernels_are_autocast_to_bf16_precision(block):
     model.configure_path(CompiledKernels(), block_elems=block)
     path = model.hand_written()
     path.grads(path.rows(x), y, "mse", bf16=True, static_rows=True)
-    for g, r in zip((model.w_in.grad, model.w_out.grad), ref, strict=True):
-        assert rel_err(g, r) <= 2e-2  # bf16 has 8 mantissa bits: ~0.4% per rounding
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-        assert rel_err(model(x).float(), ref_logits) <= 2e-2  # the log pass, in its own blocks
+    # bf16 matmul operands and results (u = 2⁻⁸ per cast), float32 accumulation and elementwise work
+    bound = bounded_grads(model, x, y, "mse", bf16=True)
+    for g, r, b in zip((model.w_in.grad, model.w_out.grad), ref, bound, strict=True):
+        assert_within(g, r, 2 * b.e)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):  # the log pass, in its own blocks
+        assert_within(model(x).float(), ref_logits, 2 * logits_bound(model, x, bf16=True))
 
 
 @pytest.mark.parametrize("batch_size", [0, 48])  # full batch (logits reused from the log pass); minibatches
@@ -65,7 +74,10 @@ def test_compiled_run_follows_the_eager_run(batch_size, tmp_path):
     eager = train(cfg, tmp_path / "eager", progress=False)
     compiled = train(cfg.replace(compile=True), tmp_path / "compiled", progress=False)
     assert len(eager.metrics) == len(compiled.metrics) == 4
+    n_test = len(make_split(cfg).y_test)
     for a, b in zip(eager.metrics, compiled.metrics, strict=True):
         # same math, other summation order in the scatter: equal up to float32 reassociation
+        # (a whole run: an allowance, not a bound; no difference at all where measured), and at
+        # most one near-tied test example may change its argmax
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
-        assert b["test_acc"] == pytest.approx(a["test_acc"], abs=0.01)
+        assert b["test_acc"] == pytest.approx(a["test_acc"], abs=1.5 / n_test)

@@ -1,4 +1,5 @@
-"""The corrupted modular-arithmetic task against slow, obvious re-implementations."""
+"""The corrupted modular-arithmetic task against oracles that share nothing with its code: Z_5
+tables written by hand, labels by counting on a clock, and the laws of the field Z_p."""
 
 import numpy as np
 import pytest
@@ -8,23 +9,93 @@ from rulesfacts.tasks.modular import all_pairs
 from rulesfacts.train.config import TrainConfig
 
 
+def count_add(a: int, b: int, p: int) -> int:
+    """a + b on a clock of p hours, by counting b steps forward from a (no % anywhere)."""
+    c = a
+    for _ in range(b):
+        c = 0 if c == p - 1 else c + 1
+    return c
+
+
+def count_mul(a: int, b: int, p: int) -> int:
+    """a · b as a times b added to 0 on the clock."""
+    c = 0
+    for _ in range(a):
+        c = count_add(c, b, p)
+    return c
+
+
 def slow_label(a: int, b: int, p: int, op: str) -> int:
+    """Each label from its definition: the sum and product by counting; a − b the c with
+    c + b = a; a / b the c with c · b = a (unique in a field)."""
     if op == "add":
-        return (a + b) % p
-    if op == "sub":
-        return (a - b) % p
+        return count_add(a, b, p)
     if op == "mul":
-        return (a * b) % p
-    return next(c for c in range(p) if (c * b) % p == a % p)  # the c with c·b ≡ a
+        return count_mul(a, b, p)
+    inverse_of = count_add if op == "sub" else count_mul
+    (c,) = [c for c in range(p) if inverse_of(c, b, p) == a]
+    return c
+
+
+# Z_5 by hand: rows a = 0..4, columns b = 0..4 (b = 1..4 for division)
+TABLES_P5 = {
+    "add": [[0, 1, 2, 3, 4], [1, 2, 3, 4, 0], [2, 3, 4, 0, 1], [3, 4, 0, 1, 2], [4, 0, 1, 2, 3]],
+    "sub": [[0, 4, 3, 2, 1], [1, 0, 4, 3, 2], [2, 1, 0, 4, 3], [3, 2, 1, 0, 4], [4, 3, 2, 1, 0]],
+    "mul": [[0, 0, 0, 0, 0], [0, 1, 2, 3, 4], [0, 2, 4, 1, 3], [0, 3, 1, 4, 2], [0, 4, 3, 2, 1]],
+    "div": [[0, 0, 0, 0], [1, 3, 2, 4], [2, 1, 4, 3], [3, 4, 1, 2], [4, 2, 3, 1]],
+}
 
 
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
-def test_labels_follow_the_rule(op):
-    p = 11
+def test_p5_tables_by_hand(op):
+    pairs, y = all_pairs(5, op)
+    expected = TABLES_P5[op]
+    assert y.reshape(5, -1).tolist() == expected
+    assert pairs.tolist() == [[a, b] for a in range(5) for b in range(1 if op == "div" else 0, 5)]
+
+
+@pytest.mark.parametrize("p", [2, 3, 11, 13])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_labels_follow_the_rule(op, p):
     pairs, y = all_pairs(p, op)
     assert len(y) == (p * (p - 1) if op == "div" else p * p)
     for (a, b), label in zip(pairs, y, strict=True):
         assert label == slow_label(int(a), int(b), p, op)
+
+
+@pytest.mark.parametrize("p", [5, 11, 23])
+def test_algebraic_laws(p):
+    """The field Z_p: the tables as functions, checked only through the laws they must obey."""
+    table = {op: dict(zip(map(tuple, all_pairs(p, op)[0].tolist()), all_pairs(p, op)[1].tolist(), strict=True))
+             for op in ("add", "sub", "mul", "div")}
+    add, sub, mul, div = (lambda a, b, op=op: table[op][(a, b)] for op in ("add", "sub", "mul", "div"))
+    z = range(p)
+    for a in z:
+        assert add(a, 0) == a and mul(a, 1) == a and mul(a, 0) == 0 and sub(a, a) == 0
+        # every row of + is a permutation (a Latin square), as is every nonzero row of ·
+        assert sorted(add(a, b) for b in z) == list(z)
+        if a:
+            assert sorted(mul(a, b) for b in z if b) == list(range(1, p))
+        for b in z:
+            assert add(a, b) == add(b, a) and mul(a, b) == mul(b, a)
+            assert add(sub(a, b), b) == a  # subtraction undoes addition
+            if b:
+                assert mul(b, div(a, b)) == a  # b · (a / b) ≡ a
+                assert div(mul(a, b), b) == a
+            for c in (0, 1, p - 1, (a * 7 + b) % p):  # a few c per pair keep this O(p²)
+                assert add(add(a, b), c) == add(a, add(b, c))
+                assert mul(mul(a, b), c) == mul(a, mul(b, c))
+                assert mul(a, add(b, c)) == add(mul(a, b), mul(a, c))
+    # the multiplicative group is cyclic of order p − 1: some g has p − 1 distinct powers
+    def powers(g):
+        out, x = [], 1
+        for _ in range(p - 1):
+            x = mul(x, g)
+            out.append(x)
+        return out
+    assert any(sorted(powers(g)) == list(range(1, p)) for g in range(1, p))
+    # and Fermat: g^(p−1) = 1 for every nonzero g
+    assert all(powers(g)[-1] == 1 for g in range(1, p))
 
 
 @pytest.mark.parametrize("op", ["add", "div"])

@@ -3,6 +3,7 @@
 import pytest
 
 from rulesfacts import TrainConfig, train
+from rulesfacts.tasks import make_split
 
 
 @pytest.mark.parametrize("changes", [{"batchnorm": True, "batch_size": 32}, {"dropout": 0.2}])
@@ -11,11 +12,14 @@ def test_compiled_autograd_path_matches_eager(changes, tmp_path):
     eager = train(base, tmp_path / "eager", progress=False)
     compiled = train(base.replace(compile=True), tmp_path / "compiled", progress=False)
     assert len(eager.metrics) == len(compiled.metrics) == 5  # epochs 0, 5, 10, 15, 20
+    n_train = make_split(base).n_train
     for a, b in zip(eager.metrics, compiled.metrics, strict=True):
-        # same graph, fused kernels: equal up to float32 reassociation over 20 epochs
+        # same graph, fused kernels: equal up to float32 reassociation over 20 epochs (a whole
+        # run: an allowance, not a bound; ~10⁴× the relative differences measured, 7e-8), and at
+        # most one near-tied example may change its argmax
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-3)
         assert b["test_loss"] == pytest.approx(a["test_loss"], rel=1e-3)
-        assert b["train_acc"] == pytest.approx(a["train_acc"], abs=0.02)
+        assert b["train_acc"] == pytest.approx(a["train_acc"], abs=1.5 / n_train)
 
 
 def test_compile_is_how_not_what(tmp_path):

@@ -1,5 +1,8 @@
 """The ensemble trainer against an independent, one-model-at-a-time PyTorch implementation
-(``nn.Linear`` on one-hot inputs + ``torch.optim.AdamW`` + ``nn.MSELoss``, as the paper's code)."""
+(``nn.Linear`` on one-hot inputs + ``torch.optim.AdamW`` + ``nn.MSELoss``, as the paper's code).
+
+Bit-exact ensemble = lone runs (autograd path), determinism and divergence handling are tested in
+tests/train/test_resume.py."""
 
 import json
 
@@ -10,6 +13,7 @@ from torch import nn
 
 from rulesfacts import TrainConfig, load_run, train, train_ensemble
 from rulesfacts.tasks import make_split
+from tests.tolerance import U_FLOAT32, U_FLOAT64, trajectory_atol
 
 
 def reference_train(cfg: TrainConfig, w_in: np.ndarray, w_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,51 +57,43 @@ def test_matches_one_model_reference(changes):
     init = initial_weights(cfg)
     ref_in, ref_out = reference_train(cfg, init["W_in"], init["W_out"])
     got = train(cfg, progress=False).weights
-    np.testing.assert_allclose(got["W_in"], ref_in, rtol=2e-4, atol=2e-5)
-    np.testing.assert_allclose(got["W_out"], ref_out, rtol=2e-4, atol=2e-5)
+    # two float32 trainings of the same math (gathers vs one-hot products, our AdamW vs torch's)
+    atol = trajectory_atol(cfg.epochs, cfg.lr, max(make_split(cfg).n_train, cfg.width, 2 * cfg.p))
+    np.testing.assert_allclose(got["W_in"], ref_in, rtol=0, atol=atol)
+    np.testing.assert_allclose(got["W_out"], ref_out, rtol=0, atol=atol)
 
 
 def test_ensemble_equals_each_member_alone():
+    """The hand-written full-batch path: members with their own lr, wd, l2 and labels train in
+    one batch as they do alone (blocks of several members vs one: another summation order)."""
     base = TrainConfig(p=13, width=32, epochs=60, log_every=20)
     cfgs = [base.replace(seed=0, wd=0.0, corrupt=0.1), base.replace(seed=1, wd=2.0, corrupt=0.4, lr=5e-3),
             base.replace(seed=2, wd=0.5, corrupt=0.0, l2=1e-3)]
     together = train_ensemble(cfgs, progress=False)
+    split = make_split(base)
+    atol = trajectory_atol(base.epochs, max(c.lr for c in cfgs), max(split.n_train, base.width, base.p))
     for cfg, res in zip(cfgs, together, strict=True):
         alone = train(cfg, progress=False)
-        np.testing.assert_allclose(res.weights["W_in"], alone.weights["W_in"], rtol=1e-4, atol=1e-5)
+        for k in ("W_in", "W_out"):
+            np.testing.assert_allclose(res.weights[k], alone.weights[k], rtol=0, atol=atol)
         for a, b in zip(res.metrics, alone.metrics, strict=True):
             assert a["epoch"] == b["epoch"]
-            assert a["train_acc"] == pytest.approx(b["train_acc"], abs=1 / 200)
-            assert a["test_acc"] == pytest.approx(b["test_acc"], abs=1 / 200)
-
-
-def test_minibatch_dropout_batchnorm_members_are_independent():
-    base = TrainConfig(p=11, width=16, epochs=6, batch_size=16, batchnorm=True, log_every=3)
-    cfgs = [base.replace(seed=0, dropout=0.2), base.replace(seed=1, dropout=0.0)]
-    together = train_ensemble(cfgs, progress=False)
-    for cfg, res in zip(cfgs, together, strict=True):
-        alone = train(cfg, progress=False)
-        for k in res.weights:
-            np.testing.assert_allclose(res.weights[k], alone.weights[k], rtol=1e-4, atol=1e-5)
-
-
-def test_same_config_same_numbers():
-    cfg = TrainConfig(p=11, width=16, epochs=30, corrupt=0.3, log_every=10, dropout=0.1, seed=7)
-    a, b = train(cfg, progress=False), train(cfg, progress=False)
-    assert a.metrics == b.metrics
-    np.testing.assert_array_equal(a.weights["W_in"], b.weights["W_in"])
+            # weights this close can flip the argmax of at most a near-tied example: allow one
+            assert a["train_acc"] == pytest.approx(b["train_acc"], abs=1.5 / split.n_train)
+            assert a["test_acc"] == pytest.approx(b["test_acc"], abs=1.5 / len(split.y_test))
 
 
 def test_subset_metrics_are_consistent():
     cfg = TrainConfig(p=17, width=64, epochs=150, corrupt=0.3, log_every=50, seed=1)
     res = train(cfg, progress=False)
     n_facts, n_train = res.summary["n_facts"], res.summary["n_train"]
+    # each accuracy is an exact count divided by the subset size in float32: relative error ≤ u
     for row in res.metrics:
         # a fact cannot be predicted both with its (wrong) label and with the true one
-        assert row["facts_memorized"] + row["facts_recovered"] <= 1 + 1e-9
+        assert row["facts_memorized"] + row["facts_recovered"] <= 1 + 2 * U_FLOAT32
         # all-train accuracy is the count-weighted mix of clean and memorized facts
         mix = (row["clean_acc"] * (n_train - n_facts) + row["facts_memorized"] * n_facts) / n_train
-        assert row["train_acc"] == pytest.approx(mix, abs=1e-6)
+        assert row["train_acc"] == pytest.approx(mix, abs=2 * U_FLOAT32 + 8 * U_FLOAT64)
     clean = train(cfg.replace(corrupt=0.0, epochs=10), progress=False)
     assert clean.summary["facts_memorized"] is None and clean.summary["n_facts"] == 0
 
@@ -115,13 +111,3 @@ def test_run_folder(tmp_path):
     assert summary["status"] == "completed" and summary["test_acc"] == res.summary["test_acc"]
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
-
-def test_divergence_is_detected_not_reported_as_accuracy():
-    """A member whose outputs overflow is marked diverged; its ensemble mates carry on."""
-    base = TrainConfig(p=11, width=16, epochs=40, log_every=5)
-    bad, good = train_ensemble([base.replace(init_scale=1e13), base.replace(seed=1)], progress=False)
-    assert bad.summary["status"] == "diverged" and bad.summary["diverged_epoch"] == 0
-    assert bad.summary["test_acc"] is None and bad.summary["train_acc"] is None
-    assert all(np.isfinite(r["train_loss"]) for r in bad.metrics)
-    assert good.summary["status"] == "completed" and good.summary["train_acc"] is not None
-    assert good.summary["train_acc"] == train(base.replace(seed=1), progress=False).summary["train_acc"]
