@@ -73,7 +73,7 @@ def test_members_are_independent_of_their_ensemble():
 def test_weights_round_trip_and_default_init():
     cfg = TrainConfig(model="transformer", p=11, d_model=32, n_heads=4, seed=0)
     model, _ = _model([cfg, cfg.replace(seed=1)])
-    assert isinstance(model, EnsembleTransformer) and model.use_dropout is False
+    assert isinstance(model, EnsembleTransformer) and model.uses_dropout is False
     w = model.member_weights(1)
     assert w["embed"].shape == (12, 32) and w["pos"].shape == (3, 32) and w["unembed"].shape == (32, 11)
     assert w["W_mlp_in"].shape == (32, 128)
