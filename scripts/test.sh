@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev,ray,browser
 .venv/bin/ruff check src tests benchmarks
+.venv/bin/lint-imports  # the import layers (pyproject.toml, [tool.importlinter])
 exec .venv/bin/python -m pytest "$@"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "rulesfacts"
 
 
@@ -82,3 +84,53 @@ def test_the_checks_find_what_they_look_for():
     mods = {"trainer": "rulesfacts.training.trainer"}
     assert sorted(private_uses("m", tree, mods)) == ["m: from rulesfacts.x import _y", "m: trainer._hidden"]
     assert sorted(toggles("m", tree, mods)) == ["m: global G", "m: trainer.FLAG = ..."]
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_between_modules():
+    """Run-time imports only (``if TYPE_CHECKING:`` imports are annotations, not dependencies).
+    The package root re-exports the API and is imported by nothing inside the package."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("rulesfacts", exclude_type_checking_imports=True)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    assert cycles(edges) == []
+    assert graph.find_modules_that_directly_import("rulesfacts") == set()
+
+
+def test_the_cycle_finder_finds_cycles():
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e2"}, "e2": set()}
+    assert cycles(edges) == [["a", "b", "c"]]

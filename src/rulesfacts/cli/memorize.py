@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         progress = not quiet
         summary: dict[str, Any]
         if all_pairs:
-            pairs = ex.all_pairs(data)
+            pairs = ex.class_pairs(data)
             with progress_bar(len(pairs), f"{dataset}: class pairs", progress) as step:
                 df = ex.pair_table(data, method_list, pairs, n_train, n_test, normalize, seed, on_pair=lambda _: step())
             summary = _write(df, out, f"memorize-pairs-{dataset}", ex.plot_heatmap, ex.table_markdown(df))

@@ -71,7 +71,7 @@ def run_method(task: PairTask, method: str, seed: int = 0, mlp_params: int | Non
     }
 
 
-def all_pairs(data: ImageData) -> list[tuple[int, int]]:
+def class_pairs(data: ImageData) -> list[tuple[int, int]]:
     return list(itertools.combinations(data.classes, 2))
 
 
@@ -81,7 +81,7 @@ def pair_table(data: ImageData, methods: Iterable[str] = METHODS, pairs: Iterabl
     """One row per (pair, method). The MLP gets the parameter budget of M2 on the same pair."""
     methods = check_methods(methods)
     rows = []
-    for a, b in (list(pairs) if pairs is not None else all_pairs(data)):
+    for a, b in (list(pairs) if pairs is not None else class_pairs(data)):
         task = make_pair(data, a, b, n_train, n_test, normalize, seed)
         budget = None
         for method in methods:

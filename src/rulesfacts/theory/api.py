@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.runtime import track
-from rulesfacts.theory import errors
+from rulesfacts.theory import error_rates
 from rulesfacts.theory.bayes import bayes_point
 from rulesfacts.theory.config import RAFPoint
 from rulesfacts.theory.losses import get_loss
@@ -28,9 +28,9 @@ def _solve(point: RAFPoint, state0: np.ndarray | None = None) -> tuple[dict[str,
     fp = iterate(model, loss, point.alpha, point.eps, point.lam, state0)
     m, q, V = (float(v) for v in model.effective(fp.state, point.lam))
     m_test, q_test = (float(v) for v in model.test_overlaps(fp.state))
-    e_mem = errors.e_mem(q, V, loss.slope0)
-    e_rule = errors.e_train_rule(m, q, V, loss.slope0)
-    out = {"e_gen": errors.e_gen(m_test, q_test), "e_mem": e_mem, "e_train_rule": e_rule,
+    e_mem = error_rates.e_mem(q, V, loss.slope0)
+    e_rule = error_rates.e_train_rule(m, q, V, loss.slope0)
+    out = {"e_gen": error_rates.e_gen(m_test, q_test), "e_mem": e_mem, "e_train_rule": e_rule,
            "e_train": (1 - point.eps) * e_rule + point.eps * e_mem,
            "m": m_test, "q": q_test, "V": V, "iterations": fp.iterations}
     if not isinstance(model, Linear):

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from rulesfacts.runtime import stderr_console
 
 if TYPE_CHECKING:
-    from rulesfacts.train.trainer import RunResult, Trainer
+    from rulesfacts.train.result import RunResult
+    from rulesfacts.train.trainer import Trainer
 
 
 class Callback:

@@ -20,9 +20,10 @@ from rulesfacts.io import read_json
 from rulesfacts.train import rundir
 from rulesfacts.train.callbacks import Callback
 from rulesfacts.train.config import HOW_FIELDS, TrainConfig
+from rulesfacts.train.result import RunResult
 
 if TYPE_CHECKING:
-    from rulesfacts.train.trainer import RunResult, Trainer
+    from rulesfacts.train.trainer import Trainer
 
 CHECKPOINT_SECONDS = 60.0
 
@@ -39,8 +40,6 @@ def config_diff(saved: dict[str, Any], current: dict[str, Any]) -> tuple[str, An
 def completed_runs(dirs: list[Path], cfgs: list[TrainConfig]) -> list[RunResult] | None:
     """The folders' results when every one holds a completed run of its config (no checkpoint
     left, weights written), else None. A finished run of another config is an error."""
-    from rulesfacts.train.trainer import RunResult
-
     results = []
     for d, cfg in zip(dirs, cfgs, strict=True):
         summary_path = d / rundir.SUMMARY

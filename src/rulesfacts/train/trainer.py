@@ -32,6 +32,7 @@ from rulesfacts.train.callbacks import Callback, InterruptHandler, ProgressBar
 from rulesfacts.train.config import TrainConfig, ensemble_key
 from rulesfacts.train.metrics import subset_metrics
 from rulesfacts.train.optim import EnsembleAdamW
+from rulesfacts.train.result import RunResult
 from rulesfacts.train.runfolder import RunFolderWriter, completed_runs
 from rulesfacts.train.steps import StepPath, default_step
 
@@ -39,17 +40,6 @@ RNG_OFFSET = 1_000_003  # dropout / minibatch stream: independent of the init st
 # The metrics a run's summary carries from its last logged row (None once it diverged).
 FINAL_METRICS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
                  "test_loss")
-
-
-@dataclass
-class RunResult:
-    """What a run returns to Python: its config, final summary, logged metrics and weights."""
-
-    config: TrainConfig
-    summary: dict[str, Any]
-    metrics: list[dict[str, Any]]
-    weights: dict[str, np.ndarray]
-    run_dir: Path | None = None
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Everything the theory needs from a loss is the proximal map for label y = +1,
 prox(ω, V) = argmin_h [(h − ω)²/(2V) + g(h)], its derivative in ω, the points where it has kinks,
-and g'(0) (which fixes E_mem, see ``theory.errors``). Labels y = −1 follow by symmetry,
+and g'(0) (which fixes E_mem, see ``theory.error_rates``). Labels y = −1 follow by symmetry,
 prox(−1, ω) = −prox(+1, −ω), because every loss here depends on y·h only.
 """
 
