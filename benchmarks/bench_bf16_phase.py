@@ -23,8 +23,8 @@ import torch
 
 from rulesfacts.cli.bench import machine_info
 from rulesfacts.io import write_json
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.trainer import train_ensemble
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.trainer import train_ensemble
 
 RESULTS = Path(__file__).parent / "results"
 POINTS = {0.0: 1000, 5.0: 500, 15.0: 500, 20.0: 5000}  # weight decay → the paper's epochs

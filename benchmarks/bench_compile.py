@@ -19,7 +19,7 @@ import torch
 
 from rulesfacts.cli.bench import TrainerClock, machine_info
 from rulesfacts.io import write_json
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 RESULTS = Path(__file__).parent / "results"
 

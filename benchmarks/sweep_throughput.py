@@ -25,7 +25,7 @@ import torch
 from rulesfacts.io import write_json, write_text
 from rulesfacts.sweep import run_sweep
 from rulesfacts.sweep.spec import expand, parse_spec
-from rulesfacts.train.trainer import train
+from rulesfacts.training.trainer import train
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -7,7 +7,7 @@ import torch
 
 from rulesfacts.models import build_model
 from rulesfacts.tasks import make_split
-from rulesfacts.train.losses import member_loss
+from rulesfacts.training.losses import member_loss
 from tests.tolerance import FUNC_ULPS, GELU_CURV, Bounded, scatter_add
 
 

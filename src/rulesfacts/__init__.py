@@ -1,11 +1,12 @@
 """rulesfacts: does a network learn the rule, or memorize the facts?"""
 
-__version__ = "0.1.0"
+from rulesfacts.errors import ConfigError, DataFileError, RulesfactsError
+from rulesfacts.runtime import package_version
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.rundir import Run, load_run
+from rulesfacts.training.trainer import RunResult, Trainer, train, train_ensemble
 
-from rulesfacts.errors import ConfigError, DataFileError, RulesfactsError  # noqa: E402
-from rulesfacts.train.config import TrainConfig  # noqa: E402
-from rulesfacts.train.rundir import Run, load_run  # noqa: E402
-from rulesfacts.train.trainer import RunResult, train, train_ensemble  # noqa: E402
+__version__ = package_version()
 
-__all__ = ["ConfigError", "DataFileError", "Run", "RulesfactsError", "RunResult", "TrainConfig",
+__all__ = ["ConfigError", "DataFileError", "Run", "RulesfactsError", "RunResult", "TrainConfig", "Trainer",
            "__version__", "load_run", "train", "train_ensemble"]

@@ -74,7 +74,7 @@ def test_demo_extra_reports_neuron_counts(tiny_run: Path) -> None:
     from rulesfacts.analysis.neurons import class_counts, neuron_table
     from rulesfacts.cli.analyze import demo_neuron_counts
     from rulesfacts.cli.train import DEMO_EXTRAS
-    from rulesfacts.train.rundir import load_run
+    from rulesfacts.training.rundir import load_run
 
     assert any(getattr(f, "__name__", "") == "_analysis_extra" for f in DEMO_EXTRAS)
     run = load_run(tiny_run)

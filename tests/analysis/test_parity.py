@@ -12,8 +12,8 @@ from rulesfacts.analysis.parity import (
     relevant_subset,
 )
 from rulesfacts.analysis.pipeline import analyze_run
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.trainer import train
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.trainer import train
 
 
 def test_relevant_mass_closed_forms():

@@ -11,8 +11,8 @@ from rulesfacts.analysis.analytic import analytic_weights
 from rulesfacts.analysis.prune import prune, prune_curve, prune_order, prune_steps
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks import make_split
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.evaluate import evaluate
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.evaluate import evaluate
 from tests.analysis.helpers import mixed_weights
 from tests.model_helpers import bounded_logits
 from tests.tolerance import accuracy_interval, assert_within

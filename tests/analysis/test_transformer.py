@@ -8,8 +8,8 @@ import pytest
 
 from rulesfacts.analysis.pipeline import analyze_run
 from rulesfacts.analysis.transformer import TOP_K, frequency_energy, key_frequencies, top_energy
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.trainer import train
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.trainer import train
 
 
 def test_a_fourier_embedding_concentrates_on_its_frequencies():

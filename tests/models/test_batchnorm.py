@@ -6,7 +6,7 @@ import torch
 from rulesfacts.models import build_model
 from rulesfacts.models.mlp import BN_EPS, BN_MOMENTUM, activation
 from rulesfacts.tasks import make_split
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 from tests.tolerance import U_FLOAT32, Bounded, assert_within, scatter_add
 
 

@@ -5,7 +5,7 @@ import torch
 
 from rulesfacts.models import build_model, handwritten
 from rulesfacts.tasks import make_split
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 from tests.model_helpers import bounded_logits
 from tests.tolerance import assert_within
 

@@ -11,10 +11,10 @@ from rulesfacts.errors import ConfigError
 from rulesfacts.models import build_model
 from rulesfacts.models.transformer import EnsembleTransformer
 from rulesfacts.tasks import make_split
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.evaluate import evaluate
-from rulesfacts.train.rundir import load_run
-from rulesfacts.train.trainer import train
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.evaluate import evaluate
+from rulesfacts.training.rundir import load_run
+from rulesfacts.training.trainer import train
 from tests.tolerance import Bounded, addmm, assert_within, concat
 
 

@@ -13,7 +13,7 @@ import pytest
 # lands mid-run on any machine, however fast.
 SLOW_CLI = """
 import sys, time
-from rulesfacts.train.trainer import Trainer
+from rulesfacts.training.trainer import Trainer
 _epoch = Trainer.train_epoch
 def _slow(self):
     time.sleep(float(sys.argv[1]))

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from rulesfacts import load_run
-from rulesfacts.train import rundir
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.trainer import train
+from rulesfacts.training import rundir
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.trainer import train
 
 from .conftest import wait_for
 

@@ -14,9 +14,9 @@ import pytest
 from rulesfacts import io, load_run
 from rulesfacts.cli.main import main
 from rulesfacts.errors import DivergedError
-from rulesfacts.train import rundir, trainer
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.trainer import train
+from rulesfacts.training import rundir, trainer
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.trainer import train
 
 
 def run_cli(args, capsys):

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rulesfacts.train import rundir
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training import rundir
+from rulesfacts.training.config import TrainConfig
 
 P, WIDTH = 13, 24
 FRAMES = (0, 50, 100, 200)  # epochs of the snapshots; the weights move from random to analytic
@@ -55,7 +55,7 @@ def analytic_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
-    from rulesfacts.train.trainer import train
+    from rulesfacts.training.trainer import train
 
     path = tmp_path_factory.mktemp("trained") / "run"
     cfg = TrainConfig(p=11, width=24, epochs=60, log_every=5, n_snapshots=6, device="cpu", corrupt=0.2)

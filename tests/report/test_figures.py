@@ -4,7 +4,7 @@ import pytest
 from rulesfacts.report.figures import snapshot_matrices, sweep_cells, write_figures
 from rulesfacts.report.run_report import RunReportOptions, run_report_data
 from rulesfacts.report.sweep_report import sweep_report_data
-from rulesfacts.train.rundir import load_run
+from rulesfacts.training.rundir import load_run
 from tests.report.conftest import P
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -6,7 +6,7 @@ import pytest
 from rulesfacts.errors import DataFileError, OutputError
 from rulesfacts.report.html import MAX_BYTES, build_report, check_output, embed_json, render_html, report_kind
 from rulesfacts.report.run_report import RunReportOptions, run_report_data
-from rulesfacts.train.rundir import load_run
+from rulesfacts.training.rundir import load_run
 from tests.report.conftest import write_fake_run
 
 URL_ATTR = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)

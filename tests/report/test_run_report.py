@@ -13,7 +13,7 @@ from rulesfacts.report.run_report import (
     select_neurons,
     spectrum_power,
 )
-from rulesfacts.train.rundir import load_run
+from rulesfacts.training.rundir import load_run
 from tests.report.conftest import FRAMES, WIDTH, P, blend
 
 
@@ -122,7 +122,7 @@ def test_select_neurons_keeps_the_largest_norms():
 
 def test_pruning_curves_of_the_final_net(data, analytic_run):
     from rulesfacts.report.encode import rounded
-    from rulesfacts.train.evaluate import evaluate
+    from rulesfacts.training.evaluate import evaluate
 
     run = load_run(analytic_run)
     prune = data["prune"]

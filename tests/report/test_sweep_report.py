@@ -8,7 +8,7 @@ from rulesfacts.errors import ConfigError
 from rulesfacts.report.figures import sweep_cells
 from rulesfacts.report.sweep_report import SweepReportOptions, sweep_report_data
 from rulesfacts.sweep.store import insert_rows, load_results, make_row
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 from tests.cli_helpers import run_cli
 
 
@@ -40,7 +40,7 @@ def test_cells_carry_the_table_values_of_their_run(data, tiny_sweep):
 
 
 def test_each_run_has_its_curves_and_final_spectra(data, tiny_sweep):
-    from rulesfacts.train.rundir import read_metrics
+    from rulesfacts.training.rundir import read_metrics
 
     for rid, r in data["runs"].items():
         metrics = read_metrics(tiny_sweep / "runs" / rid)

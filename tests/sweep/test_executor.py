@@ -7,8 +7,8 @@ from rulesfacts.errors import RulesfactsError
 from rulesfacts.sweep import load_results, run_sweep
 from rulesfacts.sweep.executor import member_bytes, plan_groups
 from rulesfacts.sweep.spec import expand, run_id
-from rulesfacts.train.config import TrainConfig, ensemble_key
-from rulesfacts.train.rundir import load_run
+from rulesfacts.training.config import TrainConfig, ensemble_key
+from rulesfacts.training.rundir import load_run
 from tests.sweep.conftest import comparable, tiny_spec
 
 
@@ -86,7 +86,7 @@ def test_finished_folders_without_a_row_are_recovered_not_retrained(tmp_path):
 def test_time_probe_runs_eager_even_for_compiled_sweeps(monkeypatch):
     # 20 compiled epochs would time the compiler (the small preset's probe said 34 min for 2)
     from rulesfacts.sweep import runner
-    from rulesfacts.train import trainer
+    from rulesfacts.training import trainer
 
     probed = []
     monkeypatch.setattr(trainer, "train_ensemble", lambda cfgs, *a, **k: probed.extend(cfgs))

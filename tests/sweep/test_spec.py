@@ -18,7 +18,7 @@ from rulesfacts.sweep.spec import (
     spec_to_toml,
     with_overrides,
 )
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 BASE = {"p": 11, "width": 16, "epochs": 10}
 

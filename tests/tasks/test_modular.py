@@ -6,7 +6,7 @@ import pytest
 
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.modular import all_pairs
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 
 def count_add(a: int, b: int, p: int) -> int:

@@ -6,7 +6,7 @@ import pytest
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.parity import parity_split, parity_subset
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 
 def slow_parity(bits: np.ndarray, subset: np.ndarray) -> int:

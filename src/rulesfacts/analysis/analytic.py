@@ -19,8 +19,8 @@ import pandas as pd
 
 from rulesfacts.analysis.fourier import wrap_phase
 from rulesfacts.errors import ConfigError
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.evaluate import evaluate
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.evaluate import evaluate
 
 
 def check_size(p: int, width: int) -> None:

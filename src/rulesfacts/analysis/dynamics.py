@@ -20,7 +20,7 @@ import pandas as pd
 
 from rulesfacts.analysis.fourier import spectrum
 from rulesfacts.analysis.neurons import GENERALIZING, MEMORIZING, class_counts, neuron_table, split_weights
-from rulesfacts.train.rundir import Run
+from rulesfacts.training.rundir import Run
 
 METRIC_COLUMNS = ("train_acc", "clean_acc", "facts_memorized", "facts_recovered", "test_acc")
 N_IPR_BINS = 40

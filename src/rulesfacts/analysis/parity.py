@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.tasks.parity import parity_subset
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.rundir import Run
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.rundir import Run
 
 FOUND_LEVEL = 0.5
 

@@ -29,7 +29,7 @@ from rulesfacts.analysis.transformer import analyze_transformer
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir, write_json, write_text
 from rulesfacts.runtime import progress as progress_bar
-from rulesfacts.train.rundir import Run, load_run
+from rulesfacts.training.rundir import Run, load_run
 
 ANALYSIS_DIR = "analysis"
 

@@ -16,8 +16,8 @@ import pandas as pd
 
 from rulesfacts.analysis.neurons import MEMORIZING, neuron_table
 from rulesfacts.errors import ConfigError
-from rulesfacts.train.config import TrainConfig, n_examples
-from rulesfacts.train.evaluate import evaluate_many
+from rulesfacts.training.config import TrainConfig, n_examples
+from rulesfacts.training.evaluate import evaluate_many
 
 ORDERS = ("low", "high", "random")
 CURVE_COLUMNS = ("n_pruned", "order", "train_acc", "clean_acc", "facts_memorized", "facts_recovered", "test_acc")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from rulesfacts.analysis.fourier import spectrum
 from rulesfacts.analysis.ipr import ipr, random_ipr
-from rulesfacts.train.rundir import Run
+from rulesfacts.training.rundir import Run
 
 TOP_K = 5
 

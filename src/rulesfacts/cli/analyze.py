@@ -13,7 +13,7 @@ from rulesfacts.cli.common import JSON_OPTION, emit, say
 def demo_neuron_counts(run_dir: Path) -> dict[str, Any]:
     """Demo extra: neuron counts per class of the final weights (a fraction of a second)."""
     from rulesfacts.analysis.neurons import class_counts, neuron_table
-    from rulesfacts.train.rundir import load_run
+    from rulesfacts.training.rundir import load_run
 
     run = load_run(Path(run_dir))
     table = neuron_table(run.weights(), run.config.p)

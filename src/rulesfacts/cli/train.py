@@ -11,9 +11,9 @@ import typer
 
 from rulesfacts.cli.common import JSON_OPTION, emit, say
 from rulesfacts.errors import ConfigError
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.rundir import CONFIG, read_config
-from rulesfacts.train.trainer import RunResult, train
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.rundir import CONFIG, read_config
+from rulesfacts.training.trainer import RunResult, train
 
 SUMMARY_KEYS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
                 "test_loss", "epochs", "seconds", "status", "diverged_epoch", "epoch_train_99", "epoch_test_99",
@@ -28,7 +28,7 @@ def run_summary(result: RunResult) -> dict[str, Any]:
 
 def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
-    from rulesfacts.train.rundir import load_run
+    from rulesfacts.training.rundir import load_run
 
     result = train(cfg, out, progress=progress, resume=resume)
     plot_run_curves(load_run(out), out / "curves.png")

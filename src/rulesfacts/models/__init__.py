@@ -8,7 +8,7 @@ import torch
 from rulesfacts.models.base import EnsembleModel
 from rulesfacts.models.mlp import EnsembleMLP
 from rulesfacts.tasks.base import Split
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 
 def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> EnsembleModel:

@@ -24,7 +24,7 @@ from torch import nn
 
 from rulesfacts.models.base import EnsembleModel, squared_norms
 from rulesfacts.models.handwritten import ACTIVATIONS, BLOCK_ELEMS, BlockKernels, HandWrittenPath, activation
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rulesfacts.models.base import EnsembleModel, squared_norms
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 N_POS = 3  # "a", "b", "="
 MLP_RATIO = 4  # d_mlp = 4 · d_model (512 for d_model = 128, as in Nanda et al.)

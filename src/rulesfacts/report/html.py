@@ -90,7 +90,7 @@ def report_kind(source: Path) -> str:
 def report_data(source: Path, kind: str, tick: Callable[[], None] | None = None) -> dict[str, Any]:
     if kind == "run":
         from rulesfacts.report.run_report import run_report_data
-        from rulesfacts.train.rundir import load_run
+        from rulesfacts.training.rundir import load_run
 
         return run_report_data(load_run(source), tick=tick)
     if kind == "sweep":
@@ -132,7 +132,7 @@ def work_units(source: Path, kind: str) -> int:
         spec = load_theory_spec(source)
         return len(spec.eps) * len(spec.lam)
     from rulesfacts.report.run_report import RunReportOptions
-    from rulesfacts.train.rundir import load_run
+    from rulesfacts.training.rundir import load_run
 
     opts = RunReportOptions()
     return min(len(load_run(source).snapshot_epochs()), opts.max_snapshots) + len(opts.prune_orders)

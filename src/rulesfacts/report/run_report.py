@@ -19,7 +19,7 @@ from rulesfacts.errors import ConfigError
 from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
-from rulesfacts.train.rundir import Run
+from rulesfacts.training.rundir import Run
 
 # (subset key, metrics.csv column) of the accuracy and loss panels; prune_curve's table has the
 # same accuracy columns, so the pruning panel uses ACC_CURVES too.

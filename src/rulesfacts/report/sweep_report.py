@@ -87,7 +87,7 @@ def cell_entry(cell: pd.Series, x: str, y: str, xs: list[Any], ys: list[Any]) ->
 
 def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, spectra: bool) -> dict[str, Any]:
     """One run of the sweep: its swept values, final metrics, thinned curves and final spectra."""
-    from rulesfacts.train.rundir import load_npz, read_metrics
+    from rulesfacts.training.rundir import load_npz, read_metrics
 
     entry: dict[str, Any] = {"id": row["run_id"], "values": {f: _value(row[f]) for f in fields},
                              "phase": row.get("phase"), "status": row.get("status"),

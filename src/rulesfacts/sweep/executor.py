@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rulesfacts.errors import ConfigError, RulesfactsError
-from rulesfacts.train.config import TrainConfig, ensemble_key, n_train
+from rulesfacts.training.config import TrainConfig, ensemble_key, n_train
 
 FLOAT_BYTES = 4
 # Training keeps the parameters, their gradients and two AdamW moments; activations (pre-
@@ -61,7 +61,7 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
     Runs resume from a consistent checkpoint left by an interrupted attempt, else start over.
     """
     from rulesfacts.runtime import torch_threads
-    from rulesfacts.train.trainer import train_ensemble
+    from rulesfacts.training.trainer import train_ensemble
 
     with torch_threads(threads):
         cfgs = [TrainConfig.from_dict(d) for d in cfg_dicts]

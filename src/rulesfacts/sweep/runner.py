@@ -23,7 +23,7 @@ from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
 from rulesfacts.sweep.spec import SweepSpec, expand, load_spec, run_id, spec_to_toml
-from rulesfacts.train.config import TrainConfig, n_train
+from rulesfacts.training.config import TrainConfig, n_train
 
 RUNS = "runs"
 SPEC = "spec.toml"
@@ -116,7 +116,7 @@ def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: S
     ("completed" or "diverged") last, after the metrics and weights, so such a folder is whole."""
     from rulesfacts.errors import DataFileError
     from rulesfacts.io import read_json
-    from rulesfacts.train import rundir
+    from rulesfacts.training import rundir
 
     rows = []
     for rid, cfg in pending:
@@ -159,7 +159,7 @@ def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: in
     The probe runs eager even for ``compile = true``: a few epochs would time the compiler, not the
     training (a small-preset probe said 34 min for a 2-min sweep)."""
     from rulesfacts.runtime import torch_threads
-    from rulesfacts.train.trainer import train_ensemble
+    from rulesfacts.training.trainer import train_ensemble
 
     probe = max(groups, key=lambda g: len(g) * n_train(g[0]))
     k = min(PROBE_EPOCHS, probe[0].epochs)

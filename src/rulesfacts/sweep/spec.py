@@ -31,7 +31,7 @@ import numpy as np
 
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.sweep.phases import PhaseThresholds
-from rulesfacts.train.config import HOW_FIELDS, TrainConfig
+from rulesfacts.training.config import HOW_FIELDS, TrainConfig
 
 TOP_KEYS = ("name", "description", "base", "axes", "phases", "execution", "diagram")
 AXIS_FORMS = ("linspace", "geomspace", "range", "values", "random")

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from rulesfacts.errors import DataFileError
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 TABLE = "results.sqlite"
 METRIC_COLUMNS = {

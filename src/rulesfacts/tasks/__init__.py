@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rulesfacts.tasks.base import Split
-from rulesfacts.train.config import TrainConfig
+from rulesfacts.training.config import TrainConfig
 
 
 def make_split(cfg: TrainConfig) -> Split:

@@ -14,11 +14,11 @@ import pytest
 
 from rulesfacts import load_run
 from rulesfacts.errors import DataFileError
-from rulesfacts.train import rundir
-from rulesfacts.train.callbacks import StopAt, deferred_interrupt
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.runfolder import RunFolderWriter
-from rulesfacts.train.trainer import RunResult, Trainer, train, train_ensemble
+from rulesfacts.training import rundir
+from rulesfacts.training.callbacks import StopAt, deferred_interrupt
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.runfolder import RunFolderWriter
+from rulesfacts.training.trainer import RunResult, Trainer, train, train_ensemble
 
 BASE = TrainConfig(p=11, width=16, epochs=24, log_every=3, n_snapshots=4, corrupt=0.3, device="cpu")
 STATEFUL = BASE.replace(batch_size=16, dropout=0.2, batchnorm=True, wd=0.5)

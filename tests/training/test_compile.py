@@ -27,7 +27,7 @@ def test_compile_is_how_not_what(tmp_path):
     # eager is taken as done (or resumed) by a compiled rerun, as is a checkpoint written before
     # the field existed
     from rulesfacts.sweep.spec import run_id
-    from rulesfacts.train.runfolder import config_diff
+    from rulesfacts.training.runfolder import config_diff
 
     cfg = TrainConfig(p=11, width=16, epochs=10, log_every=5, batchnorm=True, batch_size=16)
     assert cfg == cfg.replace(compile=True) and run_id(cfg) == run_id(cfg.replace(compile=True))

@@ -2,7 +2,7 @@
 (``nn.Linear`` on one-hot inputs + ``torch.optim.AdamW`` + ``nn.MSELoss``, as the paper's code).
 
 Bit-exact ensemble = lone runs (autograd path), determinism and divergence handling are tested in
-tests/train/test_resume.py."""
+tests/training/test_resume.py."""
 
 import json
 

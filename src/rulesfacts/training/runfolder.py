@@ -17,13 +17,13 @@ import numpy as np
 
 from rulesfacts.errors import DataFileError
 from rulesfacts.io import read_json
-from rulesfacts.train import rundir
-from rulesfacts.train.callbacks import Callback
-from rulesfacts.train.config import HOW_FIELDS, TrainConfig
-from rulesfacts.train.result import RunResult
+from rulesfacts.training import rundir
+from rulesfacts.training.callbacks import Callback
+from rulesfacts.training.config import HOW_FIELDS, TrainConfig
+from rulesfacts.training.result import RunResult
 
 if TYPE_CHECKING:
-    from rulesfacts.train.trainer import Trainer
+    from rulesfacts.training.trainer import Trainer
 
 CHECKPOINT_SECONDS = 60.0
 

@@ -6,8 +6,8 @@ it trained in (init, data and RNG streams come from its own seeds); tests check 
 plain one-model ``torch.optim.AdamW`` implementation.
 
 The loop (``Trainer.fit``) is: step, evaluate, log. How a step is computed is a ``StepPath``
-(``train/steps.py``); everything around the loop is a callback (``train/callbacks.py``: progress,
-interrupts; ``train/runfolder.py``: checkpoints, resume, the run folder).
+(``training/steps.py``); everything around the loop is a callback (``training/callbacks.py``: progress,
+interrupts; ``training/runfolder.py``: checkpoints, resume, the run folder).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from rulesfacts.models import build_model
 from rulesfacts.runtime import require_compiler, resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
-from rulesfacts.train.callbacks import Callback, InterruptHandler, ProgressBar
-from rulesfacts.train.config import TrainConfig, ensemble_key
-from rulesfacts.train.metrics import subset_metrics
-from rulesfacts.train.optim import EnsembleAdamW
-from rulesfacts.train.result import RunResult
-from rulesfacts.train.runfolder import RunFolderWriter, completed_runs
-from rulesfacts.train.steps import StepPath, default_step
+from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBar
+from rulesfacts.training.config import TrainConfig, ensemble_key
+from rulesfacts.training.metrics import subset_metrics
+from rulesfacts.training.optim import EnsembleAdamW
+from rulesfacts.training.result import RunResult
+from rulesfacts.training.runfolder import RunFolderWriter, completed_runs
+from rulesfacts.training.steps import StepPath, default_step
 
 RNG_OFFSET = 1_000_003  # dropout / minibatch stream: independent of the init stream
 # The metrics a run's summary carries from its last logged row (None once it diverged).

@@ -26,8 +26,8 @@ import torch
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
 from rulesfacts.runtime import package_version
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.metrics import METRIC_NAMES
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.metrics import METRIC_NAMES
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
     "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")

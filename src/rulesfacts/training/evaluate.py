@@ -9,8 +9,8 @@ import torch
 from rulesfacts.models import build_model
 from rulesfacts.runtime import resolve_device
 from rulesfacts.tasks import make_split
-from rulesfacts.train.config import TrainConfig
-from rulesfacts.train.metrics import subset_metrics
+from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.metrics import subset_metrics
 
 
 @torch.no_grad()

@@ -7,9 +7,9 @@ import torch
 
 from rulesfacts import TrainConfig, train, train_ensemble
 from rulesfacts.tasks import make_split
-from rulesfacts.train import optim
-from rulesfacts.train.losses import penalty, penalty_grads
-from rulesfacts.train.steps import AutogradStep
+from rulesfacts.training import optim
+from rulesfacts.training.losses import penalty, penalty_grads
+from rulesfacts.training.steps import AutogradStep
 from tests.model_helpers import autograd_grads, bounded_grads, ensemble
 from tests.tolerance import U_FLOAT32, adamw_bound, assert_within, trajectory_atol
 

@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from rulesfacts.train.losses import member_loss
+from rulesfacts.training.losses import member_loss
 
 METRIC_NAMES = (
     "train_loss", "train_acc", "clean_loss", "clean_acc", "facts_loss", "facts_memorized",

@@ -15,10 +15,10 @@ import torch
 
 from rulesfacts.models.fused import CompiledKernels
 from rulesfacts.models.handwritten import BLOCK_ELEMS
-from rulesfacts.train.losses import member_loss, penalty, penalty_grads
+from rulesfacts.training.losses import member_loss, penalty, penalty_grads
 
 if TYPE_CHECKING:
-    from rulesfacts.train.trainer import Trainer
+    from rulesfacts.training.trainer import Trainer
 
 
 class StepPath:

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rulesfacts.errors import ConfigError
-from rulesfacts.train.config import TrainConfig, n_examples, n_train
-from rulesfacts.train.trainer import train
+from rulesfacts.training.config import TrainConfig, n_examples, n_train
+from rulesfacts.training.trainer import train
 
 # Values that must be rejected, whatever the field: wrong types and non-finite numbers.
 JUNK = st.sampled_from([None, "7", [1], {"a": 1}, float("nan"), float("inf"), -float("inf"), True, 1.5, -3])

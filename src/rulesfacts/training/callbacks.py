@@ -1,5 +1,5 @@
 """What happens around the training loop, as callbacks: progress display, interrupt handling, and
-(``train/runfolder.py``) the run-folder writer. A callback overrides the hooks it needs:
+(``training/runfolder.py``) the run-folder writer. A callback overrides the hooks it needs:
 
     on_start(trainer)               before the first epoch (after any resume)
     on_log(trainer, epoch)          after the metrics of a log epoch are recorded
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from rulesfacts.runtime import stderr_console
 
 if TYPE_CHECKING:
-    from rulesfacts.train.result import RunResult
-    from rulesfacts.train.trainer import Trainer
+    from rulesfacts.training.result import RunResult
+    from rulesfacts.training.trainer import Trainer
 
 
 class Callback:
