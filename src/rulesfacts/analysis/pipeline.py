@@ -21,11 +21,11 @@ import pandas as pd
 
 from rulesfacts.analysis.analytic import compare_to_analytic
 from rulesfacts.analysis.dynamics import run_dynamics
-from rulesfacts.analysis.ipr import check_r
 from rulesfacts.analysis.neurons import GENERALIZING, MEMORIZING, class_counts, neuron_table
 from rulesfacts.analysis.parity import analyze_parity
-from rulesfacts.analysis.prune import ORDERS, prune_curve, prune_steps, pruning_summary
+from rulesfacts.analysis.prune import DEFAULT_STEPS, ORDERS, prune_curve, prune_steps, pruning_summary
 from rulesfacts.analysis.transformer import analyze_transformer
+from rulesfacts.config import Choice, Config, Flag, Int, Many, Maybe, Real, param
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir, write_json, write_text
 from rulesfacts.runtime import progress as progress_bar
@@ -35,19 +35,14 @@ ANALYSIS_DIR = "analysis"
 
 
 @dataclass(frozen=True)
-class AnalyzeOptions:
+class AnalyzeOptions(Config):
     """What to compute: IPR power r, points per pruning curve, pruning orders, snapshots."""
 
-    r: float = 2
-    steps: int | None = None
-    orders: tuple[str, ...] = ("low", "high")
-    dynamics: bool = True
-
-    def __post_init__(self) -> None:
-        check_r(self.r)
-        prune_steps(1, self.steps)  # validates steps
-        if not self.orders or any(o not in ORDERS for o in self.orders):
-            raise ConfigError("orders", self.orders, f"one or more of {', '.join(ORDERS)}")
+    r: float = param(2, Real(1.0, lo_open=True), "IPR power r (at r = 1 every vector has IPR 1).")
+    steps: int | None = param(None, Maybe(Int(1), f"{DEFAULT_STEPS} points"), "Points per pruning curve.")
+    orders: tuple[str, ...] = param(("low", "high"), Many(Choice(ORDERS)),
+                                    "Pruning orders: lowest IPR first, highest first, random.")
+    dynamics: bool = param(True, Flag(), "Analyse the weight snapshots over training too.")
 
 
 Analyzer = Callable[[Run, Path, AnalyzeOptions, Callable[[int], None] | None], dict[str, Any]]

@@ -2,19 +2,23 @@
 registers itself through a ``register(app)`` function listed in ``COMMAND_MODULES``.
 
 User mistakes (``RulesfactsError``) print one ``error: ...`` line and exit 2, with no traceback.
+A config field or flag given by an old name prints one ``note: ...`` line and goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 import typer
 
+from rulesfacts.config import RenamedField
 from rulesfacts.errors import RulesfactsError, one_line
 
 COMMAND_MODULES = (
@@ -25,6 +29,7 @@ COMMAND_MODULES = (
     "rulesfacts.cli.bench",
     "rulesfacts.cli.memorize",
     "rulesfacts.cli.theory",
+    "rulesfacts.cli.fields",
 )
 
 
@@ -62,10 +67,30 @@ def _keep_interrupt(callback: Callable[..., Any] | None) -> Callable[..., Any] |
     return wrapper
 
 
+@contextlib.contextmanager
+def renamed_as_notes() -> Iterator[None]:
+    """Print each ``RenamedField`` warning as one line ``note: 'old' is deprecated, use 'new'`` on
+    stderr: Python would hide it (a DeprecationWarning outside __main__) or print two lines with a
+    file name. Other warnings are shown as usual."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RenamedField)
+        show = warnings.showwarning
+
+        def note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, RenamedField):
+                print(f"note: {one_line(str(message))}", file=sys.stderr)
+            else:
+                show(message, category, *args, **kwargs)
+
+        warnings.showwarning = note
+        yield
+
+
 def main(argv: list[str] | None = None) -> None:
     app = build_app()
     try:
-        code = app(args=argv, prog_name="rulesfacts", standalone_mode=False)
+        with renamed_as_notes():
+            code = app(args=argv, prog_name="rulesfacts", standalone_mode=False)
         if isinstance(code, int) and code == 130:  # Ctrl-C outside a command (e.g. during start-up)
             raise KeyboardInterrupt
     except RulesfactsError as e:

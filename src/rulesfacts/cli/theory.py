@@ -7,38 +7,25 @@ from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, emit
+from rulesfacts.cli.common import JSON_OPTION, config_options, emit
 
-
-def _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar):
-    from rulesfacts.theory.config import RAFPoint
-
-    return RAFPoint(learner=learner, loss=loss, alpha=alpha, eps=eps, lam=lam, kappa=kappa, act=act, mu1=mu1,
-                    mustar=mustar)
-
-
-LEARNER = typer.Option("linear", "--learner", help="linear | kernel | rf | bayes")
-LOSS = typer.Option("square", "--loss", help="square | hinge | logistic")
-ALPHA = typer.Option(2.0, "--alpha", help="Samples per dimension α = n/d.")
-EPS = typer.Option(0.2, "--eps", help="Fraction ε of facts (random labels), in [0, 1].")
-LAM = typer.Option(0.1, "--lam", help="Ridge penalty λ > 0 (λ/2 ‖w‖²).")
-KAPPA = typer.Option(2.0, "--kappa", help="rf: features per dimension κ = p/d.")
-ACT = typer.Option(None, "--act", help="rf/kernel: activation sign | relu | tanh | erf (sets μ1, μ⋆).")
-MU1 = typer.Option(None, "--mu1", help="kernel/rf: linear coefficient μ1 (default: from --act, kernel 1).")
-MUSTAR = typer.Option(None, "--mustar", help="kernel/rf: nonlinear coefficient μ⋆ (default: from --act, kernel 1).")
+# The commands' defaults where they differ from RAFPoint's own (α = 1 there).
+POINT_DEFAULTS = {"alpha": 2.0}
 
 
 def register(app: typer.Typer) -> None:
+    from rulesfacts.theory.config import RAFPoint
+
     @app.command("theory")
-    def theory_cmd(learner: str = LEARNER, loss: str = LOSS, alpha: float = ALPHA, eps: float = EPS,
-                   lam: float = LAM, kappa: float = KAPPA, act: str = ACT, mu1: float = MU1, mustar: float = MUSTAR,
+    @config_options(RAFPoint, defaults=POINT_DEFAULTS)
+    def theory_cmd(given: dict[str, Any] | None = None,
                    optimal_lam: bool = typer.Option(False, "--optimal-lam", help="Report λ* minimising E_gen."),
                    as_json: bool = JSON_OPTION) -> None:
         """Asymptotic E_gen, E_mem and overlaps (m, q, V) of a RAF learner (state evolution)."""
         from rulesfacts.theory import solve_point
         from rulesfacts.theory.optimal import optimal_lambda
 
-        point = _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar)
+        point = RAFPoint(**given)
         params = _params(point)
         if optimal_lam:
             out = optimal_lambda(point.learner, point.loss, point.alpha, point.eps, **params)
@@ -49,9 +36,8 @@ def register(app: typer.Typer) -> None:
              as_json, "RAF theory")
 
     @app.command("simulate")
-    def simulate_cmd(learner: str = LEARNER, loss: str = LOSS, alpha: float = ALPHA, eps: float = EPS,
-                     lam: float = LAM, kappa: float = KAPPA, act: str = ACT, mu1: float = MU1,
-                     mustar: float = MUSTAR, d: int = typer.Option(500, "--d", help="Input dimension d."),
+    @config_options(RAFPoint, defaults=POINT_DEFAULTS)
+    def simulate_cmd(given: dict[str, Any] | None = None, d: int = typer.Option(500, "--d", help="Input dimension d."),
                      seeds: int = typer.Option(5, "--seeds", help="Independent data sets (error bars)."),
                      n_test: int = typer.Option(20000, "--n-test", help="rf: fresh test points per seed."),
                      quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -61,7 +47,7 @@ def register(app: typer.Typer) -> None:
         from rulesfacts.theory import solve_point
         from rulesfacts.theory.simulate import simulate_point
 
-        point = _point(learner, loss, alpha, eps, lam, kappa, act, mu1, mustar)
+        point = RAFPoint(**given)
         out: dict[str, Any] = {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
                                "eps": point.eps, "lam": point.lam}
         out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json))

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, emit, say
+from rulesfacts.cli.common import JSON_OPTION, config_options, emit, say
 from rulesfacts.errors import ConfigError
 from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.rundir import CONFIG, read_config
+from rulesfacts.training.summary import shown_keys
 from rulesfacts.training.trainer import RunResult, train
-
-SUMMARY_KEYS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
-                "test_loss", "epochs", "seconds", "status", "diverged_epoch", "epoch_train_99", "epoch_test_99",
-                "grok_delay", "n_train", "n_facts")
 
 
 def run_summary(result: RunResult) -> dict[str, Any]:
-    out = {k: result.summary.get(k) for k in SUMMARY_KEYS}
+    """The printed summary: the summary keys marked ``shown`` (``train.summary``), and the folder."""
+    out = {k: result.summary.get(k) for k in shown_keys()}
     out["run_dir"] = str(result.run_dir) if result.run_dir else None
     return out
 
@@ -37,53 +34,16 @@ def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) ->
 
 def register(app: typer.Typer) -> None:
     @app.command("train")
+    @config_options(TrainConfig)
     def train_cmd(
         out: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<task>-<timestamp>)."),
-        task: str = typer.Option(None, help="modular | parity"),
-        p: int = typer.Option(None, help="Modulus p (prime ≥ 3 for --op div)."),
-        op: str = typer.Option(None, help="add | sub | mul | div"),
-        train_frac: float = typer.Option(None, help="Training fraction α in (0, 1)."),
-        corrupt: float = typer.Option(None, help="Corrupted fraction ξ of the training labels, in [0, 1)."),
-        corrupt_mode: str = typer.Option(None, help="wrong (facts never equal the rule) | uniform (paper)."),
-        data_seed: int = typer.Option(None, help="Seed of the split and the facts (default: --seed)."),
-        n_bits: int = typer.Option(None, help="Parity: number of input bits n."),
-        k: int = typer.Option(None, help="Parity: size k of the hidden subset."),
-        n_train: int = typer.Option(None, help="Parity: training-set size."),
-        n_test: int = typer.Option(None, help="Parity: test-set size."),
-        model: str = typer.Option(None, help="mlp | transformer"),
-        width: int = typer.Option(None, help="Hidden width N."),
-        act: str = typer.Option(None, help="quadratic | relu | gelu"),
-        init_scale: float = typer.Option(None, help="Init std (default: the paper's 0.5/(2N)^(1/3))."),
-        bias: bool = typer.Option(None, "--bias/--no-bias", help="Biases in both layers."),
-        dropout: float = typer.Option(None, help="Dropout rate in [0, 1)."),
-        dropout_position: str = typer.Option(None, help="pre (on pre-activations, paper) | post"),
-        batchnorm: bool = typer.Option(None, "--batchnorm/--no-batchnorm", help="BatchNorm after the activation."),
-        d_model: int = typer.Option(None, help="Transformer width."),
-        n_heads: int = typer.Option(None, help="Transformer heads."),
-        loss: str = typer.Option(None, help="mse (paper) | ce"),
-        lr: float = typer.Option(None, help="Learning rate (AdamW)."),
-        wd: float = typer.Option(None, help="Decoupled weight decay (AdamW)."),
-        l1: float = typer.Option(None, help="Coupled L1 penalty coefficient."),
-        l2: float = typer.Option(None, help="Coupled L2 penalty coefficient."),
-        batch_size: int = typer.Option(None, help="Minibatch size (0 = full batch)."),
-        lr_batch_scaling: bool = typer.Option(None, "--lr-batch-scaling/--no-lr-batch-scaling",
-                                              help="Scale lr by sqrt(batch/256) (the paper's BatchNorm runs)."),
-        epochs: int = typer.Option(None, help="Training epochs."),
-        log_every: int = typer.Option(None, help="Log metrics every k epochs."),
-        n_snapshots: int = typer.Option(None, help="Weight snapshots kept for analysis."),
-        seed: int = typer.Option(None, help="Seed of the init and the RNG streams."),
-        device: str = typer.Option(None, help="auto | cpu | cuda"),
-        dtype: str = typer.Option(None, help="float32 | bfloat16 (autocast)"),
-        compile: bool = typer.Option(None, "--compile/--no-compile",
-                                     help="torch.compile the training step (fused kernels; faster after a few "
-                                          "seconds of compilation, docs/performance.md); needs a C++ compiler."),
+        given: dict[str, Any] | None = None,  # one option per TrainConfig field: see config_options
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
-        given = {k: v for k, v in locals().items()
-                 if v is not None and k in {f.name for f in dataclasses.fields(TrainConfig)}}
+        given = dict(given or {})
         if resume:  # continue the folder's own config; flags given must agree with its checkpoint
             if out is None:
                 raise ConfigError("out", None, "the run folder to continue (--resume needs --out)")

@@ -15,30 +15,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from rulesfacts.errors import ConfigError
+from rulesfacts.config import Config, Int, Real, param
 from rulesfacts.memorize.common import MemorizationNet, NetInfo, check_labels
 from rulesfacts.runtime import torch_threads
 
 
 @dataclass(frozen=True)
-class MLPConfig:
+class MLPConfig(Config):
     """How the reference MLP is sized and trained."""
 
-    width: int = 16
-    lr: float = 1e-2
-    max_epochs: int = 2000
-    restarts: int = 4  # fresh initialisations tried when one gets stuck below train accuracy 1.0
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.width < 1:
-            raise ConfigError("width", self.width, "a positive number of hidden units")
-        if not self.lr > 0:
-            raise ConfigError("lr", self.lr, "a positive learning rate")
-        if self.max_epochs < 1:
-            raise ConfigError("max_epochs", self.max_epochs, "a positive number of epochs")
-        if self.restarts < 0:
-            raise ConfigError("restarts", self.restarts, "0 or more fresh initialisations")
+    width: int = param(16, Int(1), "Hidden units.")
+    lr: float = param(1e-2, Real(0.0, lo_open=True), "Learning rate (Adam).")
+    max_epochs: int = param(2000, Int(1), "Epochs at most, per initialisation.")
+    restarts: int = param(4, Int(0), "Fresh initialisations tried when one gets stuck below train accuracy 1.0.")
+    seed: int = param(0, Int(0), "Seed of the first initialisation (restart i uses seed + i).")
 
     @staticmethod
     def for_budget(params: int, dim: int, **kw) -> MLPConfig:

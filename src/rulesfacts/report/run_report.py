@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rulesfacts.errors import ConfigError
+from rulesfacts.config import Choice, Config, Int, Many, Maybe, param
 from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
@@ -52,25 +52,16 @@ HELP = {
 
 
 @dataclass(frozen=True)
-class RunReportOptions:
+class RunReportOptions(Config):
     """How much of a run goes into its report (the file-size knobs)."""
 
-    max_snapshots: int = 40
-    max_points: int = 500
-    max_neurons: int = 512
-    heatmap_bytes: int = 6_000_000  # base64 heatmaps of all kept snapshots together
-    prune_orders: tuple[str, ...] = ("low", "high")
-    prune_steps: int | None = 20
-
-    def __post_init__(self) -> None:
-        for name, lo in (("max_snapshots", 1), ("max_points", 2), ("max_neurons", 1), ("heatmap_bytes", 1)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-                raise ConfigError(name, v, f"an integer ≥ {lo}")
-        if not all(o in ("low", "high") for o in self.prune_orders):
-            raise ConfigError("prune_orders", self.prune_orders, "a tuple of 'low' and/or 'high'")
-        if self.prune_steps is not None and (not isinstance(self.prune_steps, int) or self.prune_steps < 1):
-            raise ConfigError("prune_steps", self.prune_steps, "None or an integer ≥ 1")
+    max_snapshots: int = param(40, Int(1), "Weight snapshots kept (evenly spaced).")
+    max_points: int = param(500, Int(2), "Logged epochs per curve at most.")
+    max_neurons: int = param(512, Int(1), "Neurons shown in the heatmaps and spectra at most.")
+    heatmap_bytes: int = param(6_000_000, Int(1), "Bytes of the base64 heatmaps of all kept snapshots together.")
+    prune_orders: tuple[str, ...] = param(("low", "high"), Many(Choice(("low", "high")), min_len=0),
+                                          "Pruning curves drawn: lowest IPR first, highest first.")
+    prune_steps: int | None = param(20, Maybe(Int(1), "pruning's default"), "Points per pruning curve.")
 
 
 def curve_series(df: pd.DataFrame, pairs: tuple[tuple[str, str], ...], rows: np.ndarray) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rulesfacts.errors import ConfigError, DataFileError
+from rulesfacts.config import Config, Flag, Int, param
+from rulesfacts.errors import DataFileError
 from rulesfacts.plotting import PART_COLORS, PHASE_COLORS
 from rulesfacts.report.encode import even_indices, rounded
 from rulesfacts.report.run_report import ACC_CURVES, curve_series, spectrum_power
@@ -37,21 +38,17 @@ HELP = {
 
 
 @dataclass(frozen=True)
-class SweepReportOptions:
+class SweepReportOptions(Config):
     """Size knobs: curve points per run are ``budget_points`` shared over the runs, clamped."""
 
-    budget_points: int = 60_000
-    min_points: int = 20
-    max_points: int = 200
-    spectra: bool = True
+    budget_points: int = param(60_000, Int(2), "Curve points of all runs together.")
+    min_points: int = param(20, Int(2), "Fewest curve points per run (≤ max_points).")
+    max_points: int = param(200, Int(2), "Most curve points per run.")
+    spectra: bool = param(True, Flag(), "Include each run's Fourier spectrum.")
 
-    def __post_init__(self) -> None:
-        for name in ("budget_points", "min_points", "max_points"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 2:
-                raise ConfigError(name, v, "an integer ≥ 2")
+    def check_together(self) -> None:
         if self.min_points > self.max_points:
-            raise ConfigError("min_points", self.min_points, f"≤ max_points = {self.max_points}")
+            raise self.reject("min_points", f"≤ max_points = {self.max_points}")
 
     def points_per_run(self, n_runs: int) -> int:
         return int(np.clip(self.budget_points // max(n_runs, 1), self.min_points, self.max_points))

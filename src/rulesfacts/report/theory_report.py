@@ -19,14 +19,14 @@ A theory spec is a small TOML file with a ``[theory]`` table (every key in it op
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rulesfacts.config import Config, Int, Many, PlainData, Real, Text, param
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_toml
 from rulesfacts.plotting import SUBSET_COLORS
@@ -43,45 +43,30 @@ HELP = {
 
 
 @dataclass(frozen=True)
-class TheorySpec:
+class TheorySpec(Config):
     """A grid of theory curves: one E_gen/E_mem curve over α per (ε, λ)."""
 
-    learner: str = "linear"
-    loss: str = "square"
-    eps: tuple[float, ...] = (0.2,)
-    lam: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0)
-    alpha_min: float = 0.1
-    alpha_max: float = 10.0
-    n_alpha: int = 30
-    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    prefix = "theory."
 
-    def __post_init__(self) -> None:
-        for name in ("eps", "lam"):
-            v = getattr(self, name)
-            object.__setattr__(self, name, tuple(v) if isinstance(v, (list, tuple)) else (v,))
-        for name in ("learner", "loss"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ConfigError(f"theory.{name}", getattr(self, name), "a non-empty name")
-        if not self.eps or not all(_num(e) and 0 <= e <= 1 for e in self.eps):
-            raise ConfigError("theory.eps", list(self.eps), "a number or a list of numbers in [0, 1]")
-        if not self.lam or not all(_num(v) and v >= 0 for v in self.lam):
-            raise ConfigError("theory.lam", list(self.lam), "a number or a list of numbers ≥ 0")
-        if not (_num(self.alpha_min) and self.alpha_min > 0):
-            raise ConfigError("theory.alpha_min", self.alpha_min, "a number > 0")
-        if not (_num(self.alpha_max) and self.alpha_max > self.alpha_min):
-            raise ConfigError("theory.alpha_max", self.alpha_max, f"a number > alpha_min = {self.alpha_min}")
-        if isinstance(self.n_alpha, bool) or not isinstance(self.n_alpha, int) or not 2 <= self.n_alpha <= 1000:
-            raise ConfigError("theory.n_alpha", self.n_alpha, "an integer in [2, 1000]")
-        if not isinstance(self.params, dict):
-            raise ConfigError("theory.params", self.params, "a table of learner parameters")
+    learner: str = param("linear", Text(nonempty=True), "A learner of rulesfacts.theory (linear, kernel, rf, bayes).")
+    loss: str = param("square", Text(nonempty=True), "Its loss (square, hinge, logistic).")
+    eps: tuple[float, ...] = param((0.2,), Many(Real(0.0, 1.0), scalar=True), "Fractions ε of facts: one curve "
+                                   "set each (the selector).")
+    lam: tuple[float, ...] = param((1e-3, 1e-2, 1e-1, 1.0), Many(Real(0.0), scalar=True),
+                                   "Ridge strengths λ (the slider).")
+    alpha_min: float = param(0.1, Real(0.0, lo_open=True), "Smallest α = n/d of the log-spaced grid.")
+    alpha_max: float = param(10.0, Real(0.0, lo_open=True), "Largest α (> alpha_min).")
+    n_alpha: int = param(30, Int(2, 1000), "Points of the α grid.")
+    params: dict[str, Any] = param({}, PlainData(), "Extra learner parameters, passed through (e.g. kappa = 2.0).",
+                                   cli=False)
+
+    def check_together(self) -> None:
+        if self.alpha_max <= self.alpha_min:
+            raise self.reject("alpha_max", f"a number > alpha_min = {self.alpha_min}")
 
     @property
     def alphas(self) -> np.ndarray:
         return np.geomspace(self.alpha_min, self.alpha_max, self.n_alpha)
-
-
-def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def load_theory_spec(path: Path | str) -> TheorySpec:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from rulesfacts.errors import ConfigError
+from rulesfacts.config import Config, Real, param
 
 CORRUPT_PHASES = ("coexistence", "partial inversion", "full inversion", "memorization", "forgetting", "confusion")
 CLEAN_PHASES = ("no learning", "memorization", "generalization", "grokking")
@@ -33,34 +33,28 @@ CLEAN_PHASES = ("no learning", "memorization", "generalization", "grokking")
 PHASES = tuple(dict.fromkeys(CORRUPT_PHASES + CLEAN_PHASES + ("diverged",)))
 
 
+FRACTION = Real(0.0, 1.0)
+
+
 @dataclass(frozen=True)
-class PhaseThresholds:
-    """Accuracy levels that separate the phases (fractions in [0, 1]).
+class PhaseThresholds(Config):
+    """Accuracy levels that separate the phases (fractions in [0, 1]); see each field's help."""
 
-    high: test / facts-memorized / train accuracy counted as "high" (0.9; the paper's phases sit
-      far from it: coexistence ≈ 98%, inversion test = 100%).
-    recovered_all: facts recovered for full inversion (0.9).
-    recovered_some: facts recovered for partial inversion (0.1; with p classes a fact is
-      recovered by chance with probability ≈ 1/p).
-    forget: train and test accuracy both below this → forgetting (0.2; chance is 1/p).
-    grok_delay_frac: ξ = 0 runs whose test accuracy reaches 99% more than this fraction of the
-      epochs after the train accuracy did are "grokking" (0.1).
-    """
+    prefix = "phases."
 
-    high: float = 0.9
-    recovered_all: float = 0.9
-    recovered_some: float = 0.1
-    forget: float = 0.2
-    grok_delay_frac: float = 0.1
+    high: float = param(0.9, FRACTION, "Test / facts-memorized / train accuracy counted as high (the paper's "
+                        "phases sit far from it: coexistence ≈ 98%, inversion test = 100%).")
+    recovered_all: float = param(0.9, FRACTION, "Facts recovered (predicted with the rule's label) for full "
+                                 "inversion.")
+    recovered_some: float = param(0.1, FRACTION, "Facts recovered for partial inversion (with p classes a fact "
+                                  "is recovered by chance with probability ≈ 1/p).")
+    forget: float = param(0.2, FRACTION, "Train and test accuracy both below this: forgetting (chance is 1/p).")
+    grok_delay_frac: float = param(0.1, FRACTION, "ξ = 0 runs whose test accuracy reaches 99% more than this "
+                                   "fraction of the epochs after the train accuracy did are grokking.")
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-                raise ConfigError(f"phases.{f.name}", v, "a number in [0, 1]")
+    def check_together(self) -> None:
         if self.recovered_some > self.recovered_all:
-            raise ConfigError("phases.recovered_some", self.recovered_some,
-                              f"≤ recovered_all = {self.recovered_all}")
+            raise self.reject("recovered_some", f"≤ recovered_all = {self.recovered_all}")
 
 
 def _num(v: Any) -> float | None:

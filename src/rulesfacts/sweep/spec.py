@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from rulesfacts.config import Choice, Config, Int, Text, first_names, param, renamed_fields, resolve_key, warn_renamed
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.sweep.phases import PhaseThresholds
 from rulesfacts.training.config import HOW_FIELDS, TrainConfig
@@ -45,46 +46,38 @@ NOT_IN_RUN_ID = ("extra", *sorted(HOW_FIELDS))
 
 
 @dataclass(frozen=True)
-class ExecutionConfig:
+class ExecutionConfig(Config):
     """Where and how groups run. ``workers=0``: one per core, or 1 (in this process) for a sweep too
     small to repay starting workers; processes beat intra-op threads on these small models (see
     docs/sweeps.md). ``max_ensemble`` and ``max_memory_mb`` cap a group."""
 
-    executor: str = "local"
-    workers: int = 0
-    threads: int = 1
-    max_ensemble: int = 32
-    max_memory_mb: int = 2048
-    address: str = ""
+    prefix = "execution."
 
-    def __post_init__(self) -> None:
-        if self.executor not in EXECUTORS:
-            raise ConfigError("execution.executor", self.executor, f"one of {', '.join(EXECUTORS)}")
-        for name, lo in (("workers", 0), ("threads", 1), ("max_ensemble", 1), ("max_memory_mb", 1)):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-                raise ConfigError(f"execution.{name}", v, f"an integer ≥ {lo}")
-        if not isinstance(self.address, str):
-            raise ConfigError("execution.address", self.address, "a Ray address string (empty: start locally)")
+    executor: str = param("local", Choice(EXECUTORS), "local: a process pool on this machine; ray: a Ray cluster.")
+    workers: int = param(0, Int(0), "Parallel groups (0: one per core, or 1 for a small sweep).")
+    threads: int = param(1, Int(1), "torch threads per worker.")
+    max_ensemble: int = param(32, Int(1), "Most runs trained together as one batched ensemble.")
+    max_memory_mb: int = param(2048, Int(1), "Estimated memory of one group at most, in MB (a larger group is split).")
+    address: str = param("", Text(), "Ray cluster address (empty: start a local Ray instance).")
 
     @property
     def n_workers(self) -> int:
         return self.workers or max(1, (os.cpu_count() or 1) // self.threads)
 
 
+# "" lets the phase map choose among the swept axes
+AXIS_NAME = Choice(("", *CONFIG_FIELDS), describe='a TrainConfig field name, or ""')
+
+
 @dataclass(frozen=True)
-class DiagramConfig:
+class DiagramConfig(Config):
     """Which axes a phase map puts on x, y and across panels ("" = every other swept axis)."""
 
-    x: str = "train_frac"
-    y: str = "corrupt"
-    panel: str = ""
+    prefix = "diagram."
 
-    def __post_init__(self) -> None:
-        for name in ("x", "y", "panel"):
-            v = getattr(self, name)
-            if not isinstance(v, str) or (v and v not in CONFIG_FIELDS):
-                raise ConfigError(f"diagram.{name}", v, "a TrainConfig field name")
+    x: str = param("train_frac", AXIS_NAME, "Swept field on the x axis of the phase maps.")
+    y: str = param("corrupt", AXIS_NAME, "Swept field on the y axis.")
+    panel: str = param("", AXIS_NAME, 'Swept field with one panel per value ("": every other swept axis).')
 
 
 @dataclass(frozen=True)
@@ -153,14 +146,12 @@ def parse_spec(data: dict[str, Any]) -> SweepSpec:
     unknown = sorted(set(data) - set(TOP_KEYS))
     if unknown:
         raise ConfigError(unknown[0], data[unknown[0]], f"unknown spec key; allowed: {', '.join(TOP_KEYS)}")
+    data = {**data, **{t: _train_fields(f"{t}.", _table(data, t)) for t in ("base", "axes") if t in data}}
     base = _table(data, "base")
-    for k in base:
-        if k not in CONFIG_FIELDS:
-            raise ConfigError(f"base.{k}", base[k], "a TrainConfig field (see `rulesfacts train --help`)")
     axes = tuple(parse_axis(k, v) for k, v in _table(data, "axes").items())
-    phases = _build(PhaseThresholds, "phases", _table(data, "phases"))
-    execution = _build(ExecutionConfig, "execution", _table(data, "execution"))
-    diagram = _build(DiagramConfig, "diagram", _table(data, "diagram"))
+    phases = PhaseThresholds.from_dict(_table(data, "phases"))
+    execution = ExecutionConfig.from_dict(_table(data, "execution"))
+    diagram = DiagramConfig.from_dict(_table(data, "diagram"))
     name = data.get("name", "sweep")
     if not isinstance(name, str) or not name or "/" in name:
         raise ConfigError("name", name, "a non-empty name without '/'")
@@ -176,12 +167,18 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     return v
 
 
-def _build(cls: type, prefix: str, table: dict[str, Any]) -> Any:
-    known = {f.name for f in fields(cls)}
-    for k in table:
-        if k not in known:
-            raise ConfigError(f"{prefix}.{k}", table[k], f"one of {', '.join(sorted(known))}")
-    return cls(**table)
+def _train_fields(where: str, table: dict[str, Any]) -> dict[str, Any]:
+    """``table`` with every key a current TrainConfig field name: renamed fields are accepted under
+    their old names (with a note), an unknown key is an error that lists the fields."""
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        name = resolve_key(TrainConfig, k, v, where=where)
+        if name not in CONFIG_FIELDS:
+            raise ConfigError(f"{where}{k}", v, "a TrainConfig field other than extra (notes of one run, not a sweep)")
+        if name in out:
+            raise ConfigError(f"{where}{k}", v, f"given twice, also as '{where}{name}'")
+        out[name] = v
+    return out
 
 
 def parse_axis(name: str, spec: Any) -> Axis:
@@ -292,16 +289,28 @@ def with_overrides(spec: SweepSpec, sets: list[str] = (), axes: list[str] = ()) 
     base, table = data.setdefault("base", {}), data.setdefault("axes", {})
     for s in sets:
         key, value = _split_assignment("--set", s)
+        key = _current_name(key)
         base[key] = parse_value(value)
         table.pop(key, None)
     for a in axes:
         key, value = _split_assignment("--axis", a)
+        key = _current_name(key)
         if value.startswith(("[", "{")):
             table[key] = parse_value(value)
         else:
             table[key] = [parse_value(v.strip()) for v in value.split(",") if v.strip()]
         base.pop(key, None)
     return parse_spec(data)
+
+
+def _current_name(key: str) -> str:
+    """A renamed field's current name (with a note), so that --set and --axis replace the entry of
+    the same field whichever name the spec file used; any other key is left for parse_spec."""
+    new = renamed_fields(TrainConfig).get(key)
+    if new is None:
+        return key
+    warn_renamed(key, new)
+    return new
 
 
 # -- expansion ----------------------------------------------------------------------------------
@@ -317,8 +326,10 @@ def expand(spec: SweepSpec) -> list[TrainConfig]:
 
 
 def run_id(cfg: TrainConfig) -> str:
-    """A stable name for a config (a hash of its fields): a rerun finds the runs already done."""
-    d = {k: v for k, v in cfg.to_dict().items() if k not in NOT_IN_RUN_ID}
+    """A stable name for a config (a hash of its fields): a rerun finds the runs already done. A
+    renamed field enters under its first name, so a rename does not make a sweep redo its runs."""
+    first = first_names(TrainConfig)
+    d = {first.get(k, k): v for k, v in cfg.to_dict().items() if k not in NOT_IN_RUN_ID}
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 

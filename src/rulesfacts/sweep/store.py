@@ -1,8 +1,9 @@
 """The results table of a sweep: SWEEP_DIR/results.sqlite, table ``runs``, one row per run.
 
-Columns: run_id (PRIMARY KEY), every TrainConfig field (betas and extra as JSON text), the final
-metrics, phase, seconds, run_dir (relative to SWEEP_DIR). ``epochs`` is the configured length;
-a diverged run records where it stopped in ``diverged_epoch``.
+Columns: run_id (PRIMARY KEY), every TrainConfig field (typed by its declared constraint; pairs
+and tables as JSON text), the run summary's stored keys (``train.summary``), phase and run_dir
+(relative to SWEEP_DIR). ``epochs`` is the configured length; a diverged run records where it
+stopped in ``diverged_epoch``.
 
 A row is written only after its run folder's summary is complete, in one transaction with the
 other runs of its group, with INSERT OR REPLACE on the primary key: after a crash the table
@@ -13,44 +14,29 @@ it and pandas (``pd.read_sql``) and DuckDB (``sqlite_scan``) read it directly.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from rulesfacts.config import Flag, declarations, renamed_fields
 from rulesfacts.errors import DataFileError
 from rulesfacts.training.config import TrainConfig
+from rulesfacts.training.summary import stored_columns
 
 TABLE = "results.sqlite"
-METRIC_COLUMNS = {
-    "train_acc": "REAL", "test_acc": "REAL", "clean_acc": "REAL", "facts_memorized": "REAL",
-    "facts_recovered": "REAL", "train_loss": "REAL", "test_loss": "REAL", "status": "TEXT",
-    "diverged_epoch": "INTEGER", "epoch_train_99": "INTEGER", "epoch_test_99": "INTEGER",
-    "grok_delay": "INTEGER", "phase": "TEXT", "seconds": "REAL", "run_dir": "TEXT",
-}
+# The run summary's stored keys, then what the sweep adds: the phase and the run's folder.
+METRIC_COLUMNS = {**stored_columns(), "phase": "TEXT", "run_dir": "TEXT"}
 # Columns that change between two identical runs (wall-clock) — ignore them when comparing tables.
 TIMING_COLUMNS = ("seconds",)
 
 
-def _sql_type(name: str, default: Any) -> str:
-    if name in ("betas", "extra"):
-        return "TEXT"
-    if isinstance(default, int):  # bool included
-        return "INTEGER"
-    if isinstance(default, float) or name in ("init_scale",):
-        return "REAL"
-    return "TEXT" if isinstance(default, str) else "INTEGER"  # data_seed: int | None
-
-
 def columns() -> dict[str, str]:
     """Column name → SQLite type, in table order."""
-    cfg = TrainConfig()
     cols = {"run_id": "TEXT PRIMARY KEY"}
-    cols |= {f.name: _sql_type(f.name, getattr(cfg, f.name)) for f in fields(TrainConfig)}
+    cols |= {name: d.constraint.sql_type for name, d in declarations(TrainConfig).items()}
     cols |= METRIC_COLUMNS
     return cols
 
@@ -81,10 +67,15 @@ def _add_new_columns(conn: sqlite3.Connection) -> None:
     """A table written by an older rulesfacts lacks the config fields added since: add them (NULL
     in the old rows, read back as the field's default by ``load_results``)."""
     have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+    renamed = renamed_fields(TrainConfig)
     for name, sql_type in columns().items():
         if name not in have:
             try:
                 conn.execute(f'ALTER TABLE runs ADD COLUMN "{name}" {sql_type}')
+                old = next((o for o, n in renamed.items() if n == name and o in have), None)
+                if old is not None:  # a renamed field: its values are in the column of its old name
+                    with conn:
+                        conn.execute(f'UPDATE runs SET "{name}" = "{old}"')
             except sqlite3.OperationalError:  # read-only folder: load_results fills the defaults
                 return
 
@@ -92,8 +83,8 @@ def _add_new_columns(conn: sqlite3.Connection) -> None:
 def make_row(run_id: str, cfg: TrainConfig, summary: dict[str, Any], phase: str, run_dir: str) -> dict[str, Any]:
     """One table row from a config and its run's final summary."""
     row: dict[str, Any] = {"run_id": run_id}
-    for k, v in cfg.to_dict().items():
-        row[k] = json.dumps(v, sort_keys=True) if k in ("betas", "extra") else v
+    for k, d in declarations(cfg).items():
+        row[k] = d.constraint.sql_value(getattr(cfg, k))
     for k in METRIC_COLUMNS:
         row[k] = summary.get(k)
     row.update(phase=phase, run_dir=run_dir)
@@ -130,12 +121,12 @@ def load_results(sweep_dir: Path | str) -> pd.DataFrame:
         except (pd.errors.DatabaseError, sqlite3.DatabaseError) as e:
             raise DataFileError(path, f"cannot read table 'runs' ({e})") from None
     row = make_row("", TrainConfig(), {}, "", "")  # the defaults as stored
-    for f in fields(TrainConfig):
-        default = row[f.name]
-        if f.name not in df.columns:  # a field newer than the table (read-only folder)
-            df[f.name] = default
+    for name, d in declarations(TrainConfig).items():
+        default = row[name]
+        if name not in df.columns:  # a field newer than the table (read-only folder)
+            df[name] = default
         elif default is not None:  # NULL where an older rulesfacts wrote the row: the default
-            df[f.name] = df[f.name].where(df[f.name].notna(), default)
-        if isinstance(default, bool):  # SQLite stores booleans as 0/1
-            df[f.name] = df[f.name].astype(bool)
+            df[name] = df[name].where(df[name].notna(), default)
+        if isinstance(d.constraint, Flag):  # SQLite stores booleans as 0/1
+            df[name] = df[name].astype(bool)
     return df

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from rulesfacts.config import Choice, Config, Maybe, Real, param
 from rulesfacts.errors import ConfigError
 from rulesfacts.theory.losses import LOSSES
 from rulesfacts.theory.models import Kernel, Linear, Model, RandomFeatures
 from rulesfacts.theory.models.activations import ACTIVATIONS, ge_coefficients
 
 LEARNERS = ("linear", "kernel", "rf", "bayes")
-
-
-def _positive(field: str, value: float, allow_zero: bool = False) -> None:
-    ok = value is not None and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        raise ConfigError(field, value, "a finite number " + (">= 0" if allow_zero else "> 0"))
+POSITIVE = Real(0.0, lo_open=True)
 
 
 @dataclass(frozen=True)
-class RAFPoint:
+class RAFPoint(Config):
     """A RAF learner at sample ratio α = n/d, fact fraction ε and ridge λ.
 
     kernel: (mu1, mustar) describe the dot-product kernel; if ``act`` is given instead they are the
@@ -28,35 +23,23 @@ class RAFPoint:
     rf: p = kappa·d features with activation ``act``; (mu1, mustar) computed from it.
     """
 
-    learner: str = "linear"
-    loss: str = "square"
-    alpha: float = 1.0
-    eps: float = 0.2
-    lam: float = 0.1
-    kappa: float = 2.0
-    act: str | None = None
-    mu1: float | None = None
-    mustar: float | None = None
+    learner: str = param("linear", Choice(LEARNERS), "A linear model on the inputs, a kernel method, random "
+                         "features (rf), or the Bayes-optimal estimator (theory only).")
+    loss: str = param("square", Choice(tuple(LOSSES)), "Convex loss of the learner (bayes has none).")
+    alpha: float = param(1.0, POSITIVE, "Samples per dimension α = n/d.")
+    eps: float = param(0.2, Real(0.0, 1.0), "Fraction ε of facts (random labels).")
+    lam: float = param(0.1, POSITIVE, "Ridge penalty λ (λ/2 ‖w‖²); for λ → 0 use a small λ, e.g. 1e-4.")
+    kappa: float = param(2.0, POSITIVE, "rf: features per dimension κ = p/d.")
+    act: str | None = param(None, Maybe(Choice(tuple(ACTIVATIONS)), "sign for rf, (μ1, μ⋆) = (1, 1) for kernel"),
+                            "rf/kernel: activation (sets μ1, μ⋆).")
+    mu1: float | None = param(None, Maybe(Real(0.0), "from act; 1 when mustar is given"),
+                              "kernel/rf: linear coefficient μ1.")
+    mustar: float | None = param(None, Maybe(Real(0.0), "from act; 0 when mu1 is given"),
+                                 "kernel/rf: nonlinear coefficient μ⋆.")
 
-    def __post_init__(self):
-        if self.learner not in LEARNERS:
-            raise ConfigError("learner", self.learner, " | ".join(LEARNERS))
-        if self.learner != "bayes" and self.loss not in LOSSES:
-            raise ConfigError("loss", self.loss, " | ".join(LOSSES))
-        _positive("alpha", self.alpha)
-        if not (isinstance(self.eps, (int, float)) and 0 <= self.eps <= 1):
-            raise ConfigError("eps", self.eps, "a fraction in [0, 1]")
-        if self.learner != "bayes":
-            _positive("lam", self.lam)  # λ → 0 limits: use a small λ, e.g. 1e-4
-        _positive("kappa", self.kappa)
-        if self.act is not None and self.act not in ACTIVATIONS:
-            raise ConfigError("act", self.act, " | ".join(ACTIVATIONS))
-        for name in ("mu1", "mustar"):
-            v = getattr(self, name)
-            if v is not None:
-                _positive(name, v, allow_zero=True)
+    def check_together(self) -> None:
         if (self.mu1 is not None or self.mustar is not None) and self.act is not None:
-            raise ConfigError("mu1", self.mu1, "either act or (mu1, mustar), not both")
+            raise self.reject("mu1", "either act or (mu1, mustar), not both")
 
     def coefficients(self) -> tuple[float, float]:
         """(μ1, μ⋆): given, else from ``act`` (default sign for rf, (1, 1) for kernel)."""

@@ -7,15 +7,23 @@ full batch, training fraction α = 0.5 and corruption ξ = 0.35.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
-import numpy as np
-
-from rulesfacts.errors import ConfigError
+from rulesfacts.config import (
+    Choice,
+    Config,
+    Flag,
+    Int,
+    Maybe,
+    Pair,
+    PlainData,
+    Real,
+    how_fields,
+    member_fields,
+    param,
+)
 
 OPS = ("add", "sub", "mul", "div")
 ACTS = ("quadratic", "relu", "gelu")
@@ -26,72 +34,95 @@ CORRUPT_MODES = ("wrong", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16")
 DROPOUT_POSITIONS = ("pre", "post")
-
-# Fields that may differ between members of one batched ensemble; all others fix the shapes and
-# the computation graph and must be equal (see ``ensemble_key``).
-MEMBER_FIELDS = frozenset(
-    {"seed", "data_seed", "corrupt", "corrupt_mode", "lr", "wd", "l1", "l2", "dropout", "init_scale"}
-)
-
-# Fields that say how a run is computed, not what it computes: runs that differ only in them are
-# the same run (config equality, the resume check, sweep run ids).
-HOW_FIELDS = frozenset({"compile"})
+MAX_SEED = 2**63 - 1  # torch seeds the dropout stream with seed + RNG_OFFSET, which must fit 64 bits
+MAX_SIZE = 10_000_000  # epochs, examples, batch: far beyond a CPU lab, short of an overflow
+SEED = Int(0, MAX_SEED)
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Everything that determines a run. Same config → same numbers (on the same device/threads)."""
+class TrainConfig(Config):
+    """Everything that determines a run. Same config → same numbers (on the same device/threads).
+
+    Each field declares its range (``rulesfacts.config``); ``check_together`` holds the rules
+    between fields. ``member=True``: may differ between the members of one batched ensemble
+    (``MEMBER_FIELDS``); ``how=True``: says how a run is computed, not what (``HOW_FIELDS``).
+    """
 
     # task
-    task: str = "modular"
-    p: int = 97
-    op: str = "add"
-    train_frac: float = 0.5
-    corrupt: float = 0.35
-    corrupt_mode: str = "wrong"  # "wrong": a fact's label is never the true one; "uniform": paper
-    data_seed: int | None = None  # None: use ``seed``
-    # sparse parity task (issue: more rules to grok)
-    n_bits: int = 30
-    k: int = 3
-    n_train: int = 1200
-    n_test: int = 2000
+    task: str = param("modular", Choice(TASKS), "Task: modular arithmetic on pairs (a, b), or sparse parity.")
+    p: int = param(97, Int(2, 1000), "Modulus p (a prime ≥ 3 for op=div).")
+    op: str = param("add", Choice(OPS), "Operation: (a op b) mod p.")
+    train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True),
+                              "Training fraction α of all pairs (modular).")
+    corrupt: float = param(0.35, Real(0.0, 1.0, hi_open=True),
+                           "Corrupted fraction ξ of the training labels: the facts.", member=True)
+    corrupt_mode: str = param("wrong", Choice(CORRUPT_MODES),
+                              "wrong: a fact's label is never the true one; uniform: any label (the paper).",
+                              member=True)
+    data_seed: int | None = param(None, Maybe(SEED, "the value of seed"), "Seed of the split and the facts.",
+                                  member=True)
+    # sparse parity task
+    n_bits: int = param(30, Int(1, 1000), "Parity: number of input bits n.")
+    k: int = param(3, Int(1, 1000), "Parity: size k of the hidden subset (≤ n_bits).")
+    n_train: int = param(1200, Int(1, MAX_SIZE), "Parity: training-set size.")
+    n_test: int = param(2000, Int(1, MAX_SIZE), "Parity: test-set size.")
     # model
-    model: str = "mlp"
-    width: int = 500
-    act: str = "quadratic"
-    init_scale: float | None = None  # None: the paper's σ = 0.5 / (2N)^(1/3)
-    bias: bool = False
-    dropout: float = 0.0
-    dropout_position: str = "pre"  # "pre": on the pre-activation as in the paper's code
-    batchnorm: bool = False
+    model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, or a one-layer transformer (modular).")
+    width: int = param(500, Int(1, 100_000), "Hidden width N.")
+    act: str = param("quadratic", Choice(ACTS), "Activation of the hidden layer.")
+    init_scale: float | None = param(None, Maybe(Real(0.0, lo_open=True), "the paper's σ = 0.5/(2N)^(1/3)"),
+                                     "Standard deviation of the initial weights.", member=True)
+    bias: bool = param(False, Flag(), "Biases in both layers.")
+    dropout: float = param(0.0, Real(0.0, 1.0, hi_open=True), "Dropout rate.", member=True)
+    dropout_position: str = param("pre", Choice(DROPOUT_POSITIONS),
+                                  "Where dropout acts: pre-activations (the paper's code) or after the activation.")
+    batchnorm: bool = param(False, Flag(), "BatchNorm after the activation.")
     # transformer (one layer)
-    d_model: int = 128
-    n_heads: int = 4
+    d_model: int = param(128, Int(1, 100_000), "Transformer width.")
+    n_heads: int = param(4, Int(1, 100_000), "Transformer heads (a divisor of d_model).")
     # training
-    loss: str = "mse"
-    lr: float = 1e-2
-    betas: tuple[float, float] = (0.9, 0.98)
-    eps: float = 1e-8
-    wd: float = 0.0  # decoupled (AdamW) weight decay
-    l2: float = 0.0  # coupled penalty l2/2 · ||w||² added to the loss
-    l1: float = 0.0  # coupled penalty l1 · ||w||₁ added to the loss
-    batch_size: int = 0  # 0 = full batch
-    lr_batch_scaling: bool = False  # lr · sqrt(batch/256), as the paper's BatchNorm runs
-    epochs: int = 1000
-    log_every: int = 10
-    n_snapshots: int = 20  # weight snapshots kept (evenly spaced log epochs, float16)
-    seed: int = 0
-    device: str = "auto"
-    dtype: str = "float32"  # "bfloat16": autocast matmuls, fp32 master weights
-    # torch.compile: the hand-written path's blocks as compiled graphs (models/fused.py), or the
-    # autograd path (BatchNorm, dropout, biases, transformer); one of HOW_FIELDS
-    compile: bool = field(default=False, compare=False)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    loss: str = param("mse", Choice(LOSSES), "Loss: MSE on one-hot targets (the paper) or cross-entropy.")
+    lr: float = param(1e-2, Real(0.0, lo_open=True), "Learning rate (AdamW).", member=True)
+    betas: tuple[float, float] = param((0.9, 0.98), Pair(Real(0.0, 1.0, hi_open=True)), "Adam's (β1, β2).")
+    eps: float = param(1e-8, Real(0.0, lo_open=True), "Adam's ε.")
+    wd: float = param(0.0, Real(0.0), "Decoupled weight decay (AdamW).", member=True)
+    l2: float = param(0.0, Real(0.0), "Coupled L2 penalty l2/2 · ||w||² added to the loss.", member=True)
+    l1: float = param(0.0, Real(0.0), "Coupled L1 penalty l1 · ||w||₁ added to the loss.", member=True)
+    batch_size: int = param(0, Int(0, MAX_SIZE), "Minibatch size (0 = full batch).")
+    lr_batch_scaling: bool = param(False, Flag(), "Scale lr by sqrt(batch/256) (the paper's BatchNorm runs).")
+    epochs: int = param(1000, Int(1, MAX_SIZE), "Training epochs.")
+    log_every: int = param(10, Int(1, MAX_SIZE), "Log metrics every k epochs.")
+    n_snapshots: int = param(20, Int(0, 10_000),
+                             "Weight snapshots kept for analysis (evenly spaced log epochs, float16).")
+    seed: int = param(0, SEED, "Seed of the initialisation and the RNG streams.", member=True)
+    device: str = param("auto", Choice(DEVICES), "Where to train (auto: CUDA when present).")
+    dtype: str = param("float32", Choice(DTYPES), "Matmul precision (bfloat16: autocast, fp32 master weights).")
+    compile: bool = param(False, Flag(), "torch.compile the training step (fused kernels; faster after a few "
+                          "seconds of compilation, docs/performance.md); needs a C++ compiler.", how=True)
+    extra: dict[str, Any] = param({}, PlainData(), "Free-form annotations, kept in config.json; not part of "
+                                  "what a run computes.", cli=False, compare=False)
 
-    def __post_init__(self) -> None:
-        if isinstance(self.betas, list):
-            object.__setattr__(self, "betas", tuple(self.betas))
-        validate(self)
+    def check_together(self) -> None:
+        if self.op == "div" and (self.p < 3 or not _is_prime(self.p)):
+            raise self.reject("p", "a prime ≥ 3 for op=div (division needs a field)")
+        if self.k > self.n_bits:
+            raise self.reject("k", f"an integer from 1 to n_bits={self.n_bits}")
+        if self.n_heads > self.d_model or self.d_model % self.n_heads:
+            raise self.reject("n_heads", f"a divisor of d_model={self.d_model}")
+        if self.model == "transformer" and self.task != "modular":
+            raise self.reject("model", "'mlp' for task=parity (the transformer reads (a, b) tokens)")
+        if self.task == "modular":
+            total, ntr = n_examples(self), n_train(self)
+            if ntr < 1 or ntr >= total:
+                raise self.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} "
+                                                "pairs")
+        if self.batch_size > n_train(self):
+            raise self.reject("batch_size", f"0 (full batch) or ≤ the {n_train(self)} training examples")
+        if self.batchnorm and self.batch_size == 1:
+            raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
+        if self.model == "transformer" and (self.dropout > 0 or self.batchnorm):
+            raise self.reject("dropout" if self.dropout > 0 else "batchnorm",
+                              "0 / false for model=transformer (dropout and BatchNorm are MLP features)")
 
     # -- derived -----------------------------------------------------------------------
     @property
@@ -109,21 +140,14 @@ class TrainConfig:
             return self.lr * math.sqrt(self.batch_size / 256)
         return self.lr
 
-    def replace(self, **changes: Any) -> TrainConfig:
-        return dataclasses.replace(self, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["betas"] = list(self.betas)
-        return d
+# Fields that may differ between members of one batched ensemble; all others fix the shapes and
+# the computation graph and must be equal (see ``ensemble_key``).
+MEMBER_FIELDS = member_fields(TrainConfig)
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ConfigError(unknown[0], d[unknown[0]], f"unknown field; known fields: {', '.join(sorted(known))}")
-        return cls(**d)
+# Fields that say how a run is computed, not what it computes: runs that differ only in them are
+# the same run (config equality, the resume check, sweep run ids).
+HOW_FIELDS = how_fields(TrainConfig)
 
 
 def ensemble_key(cfg: TrainConfig) -> tuple:
@@ -151,119 +175,3 @@ def n_train(cfg: TrainConfig) -> int:
     if cfg.task == "parity":
         return cfg.n_train
     return int(cfg.train_frac * n_examples(cfg))
-
-
-def validate(cfg: TrainConfig) -> None:
-    """Check every field against its allowed range; raise ``ConfigError`` on the first bad one.
-
-    This is the one place a value is checked, whatever it came from (CLI flag, sweep TOML, Python):
-    the message names the field, the value and, in words, what is allowed.
-    """
-    _normalise_numpy(cfg)
-    _choice(cfg, "task", TASKS)
-    _choice(cfg, "op", OPS)
-    _choice(cfg, "act", ACTS)
-    _choice(cfg, "loss", LOSSES)
-    _choice(cfg, "model", MODELS)
-    _choice(cfg, "corrupt_mode", CORRUPT_MODES)
-    _choice(cfg, "device", DEVICES)
-    _choice(cfg, "dtype", DTYPES)
-    _choice(cfg, "dropout_position", DROPOUT_POSITIONS)
-    if cfg.data_seed is not None and (not _is_int(cfg.data_seed) or not 0 <= cfg.data_seed <= MAX_SEED):
-        raise ConfigError("data_seed", cfg.data_seed, f"an integer from 0 to {MAX_SEED}, or None (use seed)")
-    _int_range(cfg, "p", 2, 1000)
-    if cfg.op == "div" and (cfg.p < 3 or not _is_prime(cfg.p)):
-        raise ConfigError("p", cfg.p, "a prime ≥ 3 for op=div (division needs a field)")
-    _int_range(cfg, "width", 1, 100_000)
-    _int_range(cfg, "epochs", 1, 10_000_000)
-    _int_range(cfg, "log_every", 1, 10_000_000)
-    _int_range(cfg, "n_snapshots", 0, 10_000)
-    _int_range(cfg, "seed", 0, MAX_SEED)
-    _int_range(cfg, "batch_size", 0, 10_000_000)
-    _int_range(cfg, "n_bits", 1, 1000)
-    _int_range(cfg, "k", 1, cfg.n_bits)
-    _int_range(cfg, "n_train", 1, 10_000_000)
-    _int_range(cfg, "n_test", 1, 10_000_000)
-    _int_range(cfg, "d_model", 1, 100_000)
-    _int_range(cfg, "n_heads", 1, cfg.d_model)
-    if cfg.d_model % cfg.n_heads:
-        raise ConfigError("n_heads", cfg.n_heads, f"a divisor of d_model={cfg.d_model}")
-    if cfg.model == "transformer" and cfg.task != "modular":
-        raise ConfigError("model", cfg.model, "'mlp' for task=parity (the transformer reads (a, b) tokens)")
-    _float(cfg, "train_frac", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
-    _float(cfg, "corrupt", lo=0.0, hi=1.0, hi_open=True)
-    _float(cfg, "lr", lo=0.0, lo_open=True)
-    _float(cfg, "eps", lo=0.0, lo_open=True)
-    _float(cfg, "wd", lo=0.0)
-    _float(cfg, "l2", lo=0.0)
-    _float(cfg, "l1", lo=0.0)
-    _float(cfg, "dropout", lo=0.0, hi=1.0, hi_open=True)
-    if cfg.init_scale is not None:
-        _float(cfg, "init_scale", lo=0.0, lo_open=True)
-    if not (isinstance(cfg.betas, tuple) and len(cfg.betas) == 2
-            and all(_is_number(b) and 0 <= b < 1 for b in cfg.betas)):
-        raise ConfigError("betas", cfg.betas, "two numbers, each ≥ 0 and < 1")
-    for name in ("bias", "batchnorm", "lr_batch_scaling", "compile"):
-        if not isinstance(getattr(cfg, name), bool):
-            raise ConfigError(name, getattr(cfg, name), "true or false")
-    if cfg.task == "modular":
-        total, ntr = n_examples(cfg), n_train(cfg)
-        if ntr < 1 or ntr >= total:
-            raise ConfigError("train_frac", cfg.train_frac,
-                              f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} pairs")
-    if cfg.batch_size > n_train(cfg):
-        raise ConfigError("batch_size", cfg.batch_size, f"0 (full batch) or ≤ the {n_train(cfg)} training examples")
-    if cfg.batchnorm and cfg.batch_size == 1:
-        raise ConfigError("batch_size", cfg.batch_size, "≥ 2 with batchnorm (statistics need two examples)")
-    if cfg.model == "transformer" and (cfg.dropout > 0 or cfg.batchnorm):
-        raise ConfigError("dropout" if cfg.dropout > 0 else "batchnorm", cfg.dropout or cfg.batchnorm,
-                          "0 / false for model=transformer (dropout and BatchNorm are MLP features)")
-    if not isinstance(cfg.extra, dict):
-        raise ConfigError("extra", cfg.extra, "a table of free-form annotations")
-    try:  # written to config.json and checkpoint.pt, so it must be plain data
-        json.dumps(cfg.extra, allow_nan=False)
-    except (TypeError, ValueError):
-        raise ConfigError("extra", cfg.extra, "plain data (text, numbers, lists, tables)") from None
-
-
-MAX_SEED = 2**63 - 1  # torch seeds the dropout stream with seed + RNG_OFFSET, which must fit 64 bits
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _normalise_numpy(cfg: TrainConfig) -> None:
-    """Turn NumPy scalars (e.g. a config built from a pandas row) into plain Python numbers, so they
-    compare, hash and serialise like the ints and floats a user would type."""
-    for f in fields(cfg):
-        v = getattr(cfg, f.name)
-        if isinstance(v, np.generic) and isinstance(v, (np.integer, np.floating, np.bool_)):
-            object.__setattr__(cfg, f.name, v.item())
-
-
-def _choice(cfg: TrainConfig, name: str, allowed: tuple[str, ...]) -> None:
-    if not isinstance(getattr(cfg, name), str) or getattr(cfg, name) not in allowed:
-        raise ConfigError(name, getattr(cfg, name), f"one of {', '.join(allowed)}")
-
-
-def _int_range(cfg: TrainConfig, name: str, lo: int, hi: int | None = None) -> None:
-    v = getattr(cfg, name)
-    allowed = f"an integer from {lo} to {hi}" if hi is not None else f"an integer ≥ {lo}"
-    if not _is_int(v) or v < lo or (hi is not None and v > hi):
-        raise ConfigError(name, v, allowed)
-
-
-def _float(cfg: TrainConfig, name: str, lo: float | None = None, hi: float | None = None,
-           lo_open: bool = False, hi_open: bool = False) -> None:
-    v = getattr(cfg, name)
-    bad_lo = lo is not None and _is_number(v) and (v <= lo if lo_open else v < lo)
-    bad_hi = hi is not None and _is_number(v) and (v >= hi if hi_open else v > hi)
-    if not _is_number(v) or not math.isfinite(v) or bad_lo or bad_hi:
-        parts = ([f"{'>' if lo_open else '≥'} {lo:g}"] if lo is not None else []) + \
-                ([f"{'<' if hi_open else '≤'} {hi:g}"] if hi is not None else [])
-        raise ConfigError(name, v, "a number " + " and ".join(parts) if parts else "a finite number")

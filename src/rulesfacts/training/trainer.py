@@ -30,16 +30,14 @@ from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
 from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBar
 from rulesfacts.training.config import TrainConfig, ensemble_key
-from rulesfacts.training.metrics import subset_metrics
+from rulesfacts.training.metrics import METRIC_NAMES, subset_metrics
 from rulesfacts.training.optim import EnsembleAdamW
 from rulesfacts.training.result import RunResult
 from rulesfacts.training.runfolder import RunFolderWriter, completed_runs
 from rulesfacts.training.steps import StepPath, default_step
+from rulesfacts.training.summary import SUMMARY_KEYS
 
 RNG_OFFSET = 1_000_003  # dropout / minibatch stream: independent of the init stream
-# The metrics a run's summary carries from its last logged row (None once it diverged).
-FINAL_METRICS = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
-                 "test_loss")
 
 
 @dataclass
@@ -257,10 +255,11 @@ class Trainer:
             "n_facts": self.data.n_facts[i],
             **grokking_times(rows),
         }
-        for k in FINAL_METRICS:
-            summary[k] = None if diverged is not None else last.get(k)
+        for k in METRIC_NAMES:  # the last logged row's metrics (None once diverged)
+            if k in SUMMARY_KEYS:
+                summary[k] = None if diverged is not None else last.get(k)
         summary["seed"] = self.cfgs[i].seed
-        return summary
+        return {k: summary[k] for k in SUMMARY_KEYS}  # the declared keys, in their order
 
     def results(self) -> list[RunResult]:
         return [RunResult(cfg, self.summary(i, "completed"), self.rows[i], self.model.member_weights(i))
