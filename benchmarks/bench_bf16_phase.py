@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 from rulesfacts.cli.bench import machine_info
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.io import write_json
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.trainer import train_ensemble
 
 RESULTS = Path(__file__).parent / "results"

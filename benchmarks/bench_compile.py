@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 
 from rulesfacts.cli.bench import TrainerClock, machine_info
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.io import write_json
-from rulesfacts.training.config import TrainConfig
 
 RESULTS = Path(__file__).parent / "results"
 

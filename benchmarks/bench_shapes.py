@@ -20,9 +20,9 @@ from pathlib import Path
 import torch
 
 from rulesfacts.cli.bench import block_gemms, machine_info, mean_seconds
+from rulesfacts.config.train import TrainConfig, n_train
 from rulesfacts.io import write_json
 from rulesfacts.models import mlp
-from rulesfacts.training.config import TrainConfig, n_train
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = ((13, 64), (23, 64), (31, 128), (53, 128), (61, 256), (97, 500), (113, 128))  # (p, N)

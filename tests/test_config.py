@@ -125,8 +125,8 @@ def test_any_allowed_value_passes_its_field_check(cls, name, data):
 @pytest.mark.parametrize(("cls", "value", "field"), [
     ("rulesfacts.theory.config:RAFPoint", {"alpha": "2"}, "alpha"),
     ("rulesfacts.theory.config:RAFPoint", {"eps": True}, "eps"),
-    ("rulesfacts.training.config:TrainConfig", {"p": 2.5}, "p"),
-    ("rulesfacts.training.config:TrainConfig", {"bias": "yes"}, "bias"),
+    ("rulesfacts.config.train:TrainConfig", {"p": 2.5}, "p"),
+    ("rulesfacts.config.train:TrainConfig", {"bias": "yes"}, "bias"),
     ("rulesfacts.sweep.spec:ExecutionConfig", {"workers": "4"}, "execution.workers"),
     ("rulesfacts.report.theory_report:TheorySpec", {"lam": [0.1, "x"]}, "theory.lam"),
 ])

@@ -1,8 +1,8 @@
 """rulesfacts: does a network learn the rule, or memorize the facts?"""
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError, RulesfactsError
 from rulesfacts.runtime import package_version
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.rundir import Run, load_run
 from rulesfacts.training.trainer import RunResult, Trainer, train, train_ensemble
 

@@ -12,7 +12,7 @@ from rulesfacts.analysis.parity import (
     relevant_subset,
 )
 from rulesfacts.analysis.pipeline import analyze_run
-from rulesfacts.training.config import TrainConfig
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.training.trainer import train
 
 

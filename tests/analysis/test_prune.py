@@ -9,9 +9,9 @@ import pytest
 
 from rulesfacts.analysis.analytic import analytic_weights
 from rulesfacts.analysis.prune import prune, prune_curve, prune_order, prune_steps
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks import make_split
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.evaluate import evaluate
 from tests.analysis.helpers import mixed_weights
 from tests.model_helpers import bounded_logits

@@ -8,7 +8,7 @@ import pytest
 
 from rulesfacts.analysis.pipeline import analyze_run
 from rulesfacts.analysis.transformer import TOP_K, frequency_energy, key_frequencies, top_energy
-from rulesfacts.training.config import TrainConfig
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.training.trainer import train
 
 

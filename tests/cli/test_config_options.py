@@ -15,7 +15,7 @@ import pytest
 
 from rulesfacts.cli import train as train_cli
 from rulesfacts.config import RenamedField, declaration, default_of
-from rulesfacts.training.config import TrainConfig
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.training.summary import shown_keys
 from tests.cli_helpers import run_cli
 from tests.config_helpers import renamed

@@ -3,10 +3,10 @@
 import numpy as np
 import torch
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.models import build_model
 from rulesfacts.models.mlp import BN_EPS, BN_MOMENTUM, activation
 from rulesfacts.tasks import make_split
-from rulesfacts.training.config import TrainConfig
 from tests.tolerance import U_FLOAT32, Bounded, assert_within, scatter_add
 
 

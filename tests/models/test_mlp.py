@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.models import build_model, handwritten
 from rulesfacts.tasks import make_split
-from rulesfacts.training.config import TrainConfig
 from tests.model_helpers import bounded_logits
 from tests.tolerance import assert_within
 

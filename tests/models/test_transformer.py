@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.models import build_model
 from rulesfacts.models.transformer import EnsembleTransformer
 from rulesfacts.tasks import make_split
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.evaluate import evaluate
 from rulesfacts.training.rundir import load_run
 from rulesfacts.training.trainer import train

@@ -14,9 +14,9 @@ import torch
 
 from rulesfacts import load_run
 from rulesfacts.cli.main import main
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
 from rulesfacts.training import rundir
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.trainer import train
 
 CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, corrupt=0.2, device="cpu")

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from rulesfacts import load_run
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.training import rundir
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.trainer import train
 
 from .conftest import wait_for

@@ -13,9 +13,9 @@ import pytest
 
 from rulesfacts import io, load_run
 from rulesfacts.cli.main import main
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DivergedError
 from rulesfacts.training import rundir, trainer
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.trainer import train
 
 

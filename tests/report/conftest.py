@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.training import rundir
-from rulesfacts.training.config import TrainConfig
 
 P, WIDTH = 13, 24
 FRAMES = (0, 50, 100, 200)  # epochs of the snapshots; the weights move from random to analytic

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.report.figures import sweep_cells
 from rulesfacts.report.sweep_report import SweepReportOptions, sweep_report_data
 from rulesfacts.sweep.store import insert_rows, load_results, make_row
-from rulesfacts.training.config import TrainConfig
 from tests.cli_helpers import run_cli
 
 

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
+from rulesfacts.config.train import TrainConfig, ensemble_key
 from rulesfacts.errors import RulesfactsError
 from rulesfacts.sweep import load_results, run_sweep
 from rulesfacts.sweep.executor import member_bytes, plan_groups
 from rulesfacts.sweep.spec import expand, run_id
-from rulesfacts.training.config import TrainConfig, ensemble_key
 from rulesfacts.training.rundir import load_run
 from tests.sweep.conftest import comparable, tiny_spec
 

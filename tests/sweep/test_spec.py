@@ -6,6 +6,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.sweep.spec import (
     expand,
@@ -18,7 +19,6 @@ from rulesfacts.sweep.spec import (
     spec_to_toml,
     with_overrides,
 )
-from rulesfacts.training.config import TrainConfig
 
 BASE = {"p": 11, "width": 16, "epochs": 10}
 

@@ -5,9 +5,9 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
 from rulesfacts.sweep.store import columns, done_ids, insert_rows, load_results, make_row, table_path
-from rulesfacts.training.config import TrainConfig
 
 AGREED = {"run_id", "train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered", "train_loss",
           "test_loss", "epochs", "status", "diverged_epoch", "epoch_train_99", "epoch_test_99", "grok_delay",

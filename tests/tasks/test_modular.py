@@ -4,9 +4,9 @@ tables written by hand, labels by counting on a clock, and the laws of the field
 import numpy as np
 import pytest
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.modular import all_pairs
-from rulesfacts.training.config import TrainConfig
 
 
 def count_add(a: int, b: int, p: int) -> int:

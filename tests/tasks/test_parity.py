@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.parity import parity_split, parity_subset
-from rulesfacts.training.config import TrainConfig
 
 
 def slow_parity(bits: np.ndarray, subset: np.ndarray) -> int:

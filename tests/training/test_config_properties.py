@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rulesfacts.config import declaration, default_of
+from rulesfacts.config.train import HOW_FIELDS, TrainConfig, n_examples, n_train
 from rulesfacts.errors import ConfigError
-from rulesfacts.training.config import HOW_FIELDS, TrainConfig, n_examples, n_train
 from rulesfacts.training.trainer import train
 from tests.config_helpers import invalid, valid
 

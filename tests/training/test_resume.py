@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from rulesfacts import load_run
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
 from rulesfacts.training import rundir
 from rulesfacts.training.callbacks import StopAt, deferred_interrupt
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.runfolder import RunFolderWriter
 from rulesfacts.training.trainer import RunResult, Trainer, train, train_ensemble
 

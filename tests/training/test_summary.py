@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.sweep.store import METRIC_COLUMNS, columns
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.summary import SUMMARY_KEYS, shown_keys, stored_columns
 from rulesfacts.training.trainer import train
 from tests.cli_helpers import run_cli

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.analysis.fourier import wrap_phase
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.evaluate import evaluate
 
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.tasks.parity import parity_subset
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.rundir import Run
 
 FOUND_LEVEL = 0.5

@@ -147,7 +147,7 @@ def useful_flops(p: int, width: int, n_train: int, n_test: int, log_every: int) 
 
 def reference_configs(p: int, width: int, m: int, train_frac: float, log_every: int, dtype: str = "float32",
                       compile: bool = False) -> list:
-    from rulesfacts.training.config import TrainConfig
+    from rulesfacts.config.train import TrainConfig
 
     return [TrainConfig(p=p, width=width, train_frac=train_frac, seed=i, epochs=10**6, log_every=log_every,
                         n_snapshots=0, dtype=dtype, device="cpu", compile=compile) for i in range(m)]
@@ -316,7 +316,7 @@ def trainer_table(cfg: BenchConfig, progress: Callable[[str], None] = lambda s: 
     """Model-epochs/s and useful GFLOP/s of ours (per ensemble size, fp32 and bf16, hand-written
     and autograd backward) and of the baseline, interleaved round by round; ratios are medians of
     per-round ratios to the baseline measured in the same round."""
-    from rulesfacts.training.config import n_examples, n_train
+    from rulesfacts.config.train import n_examples, n_train
 
     rows = []
     for p, width in cfg.sizes:

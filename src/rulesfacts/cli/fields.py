@@ -16,7 +16,7 @@ from rulesfacts.cli.common import JSON_OPTION, emit
 
 # name → (module, class, title, where the fields are set); the order of docs/config.md
 DOCUMENTED: dict[str, tuple[str, str, str, str]] = {
-    "train": ("rulesfacts.training.config", "TrainConfig", "A training run",
+    "train": ("rulesfacts.config.train", "TrainConfig", "A training run",
               "Flags of `rulesfacts train` (`--field-name VALUE`, `--x/--no-x` for true/false fields), keys of "
               "`[base]` and `[axes]` in a sweep spec, and `TrainConfig(...)` in Python."),
     "phases": ("rulesfacts.sweep.phases", "PhaseThresholds", "Phase thresholds",

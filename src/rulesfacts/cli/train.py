@@ -9,8 +9,8 @@ from typing import Any
 import typer
 
 from rulesfacts.cli.common import JSON_OPTION, config_options, emit, say
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.rundir import CONFIG, read_config
 from rulesfacts.training.summary import shown_keys
 from rulesfacts.training.trainer import RunResult, train

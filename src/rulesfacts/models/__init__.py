@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import torch
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.models.base import EnsembleModel
 from rulesfacts.models.mlp import EnsembleMLP
 from rulesfacts.tasks.base import Split
-from rulesfacts.training.config import TrainConfig
 
 
 def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> EnsembleModel:

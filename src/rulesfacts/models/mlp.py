@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.models.base import EnsembleModel, squared_norms
 from rulesfacts.models.handwritten import ACTIVATIONS, BLOCK_ELEMS, BlockKernels, HandWrittenPath, activation
-from rulesfacts.training.config import TrainConfig
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1

@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.models.base import EnsembleModel, squared_norms
-from rulesfacts.training.config import TrainConfig
 
 N_POS = 3  # "a", "b", "="
 MLP_RATIO = 4  # d_mlp = 4 · d_model (512 for d_model = 128, as in Nanda et al.)

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rulesfacts.config.train import TrainConfig, ensemble_key, n_train
 from rulesfacts.errors import ConfigError, RulesfactsError
-from rulesfacts.training.config import TrainConfig, ensemble_key, n_train
 
 FLOAT_BYTES = 4
 # Training keeps the parameters, their gradients and two AdamW moments; activations (pre-

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rulesfacts.config.train import TrainConfig, n_train
 from rulesfacts.errors import ConfigError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
 from rulesfacts.runtime import progress as progress_bar
@@ -23,7 +24,6 @@ from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
 from rulesfacts.sweep.spec import SweepSpec, expand, load_spec, run_id, spec_to_toml
-from rulesfacts.training.config import TrainConfig, n_train
 
 RUNS = "runs"
 SPEC = "spec.toml"

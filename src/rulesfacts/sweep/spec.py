@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from rulesfacts.config import Choice, Config, Int, Text, first_names, param, renamed_fields, resolve_key, warn_renamed
+from rulesfacts.config.train import HOW_FIELDS, TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.sweep.phases import PhaseThresholds
-from rulesfacts.training.config import HOW_FIELDS, TrainConfig
 
 TOP_KEYS = ("name", "description", "base", "axes", "phases", "execution", "diagram")
 AXIS_FORMS = ("linspace", "geomspace", "range", "values", "random")

@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 
 from rulesfacts.config import Flag, declarations, renamed_fields
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.summary import stored_columns
 
 TABLE = "results.sqlite"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.tasks.base import Split
-from rulesfacts.training.config import TrainConfig
 
 
 def make_split(cfg: TrainConfig) -> Split:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.models import build_model
 from rulesfacts.runtime import resolve_device
 from rulesfacts.tasks import make_split
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.metrics import subset_metrics
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rulesfacts.training.config import TrainConfig
+from rulesfacts.config.train import TrainConfig
 
 
 @dataclass

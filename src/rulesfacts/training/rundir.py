@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
 from rulesfacts.runtime import package_version
-from rulesfacts.training.config import TrainConfig
 from rulesfacts.training.metrics import METRIC_NAMES
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (

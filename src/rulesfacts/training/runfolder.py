@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rulesfacts.config.train import HOW_FIELDS, TrainConfig
 from rulesfacts.errors import DataFileError
 from rulesfacts.io import read_json
 from rulesfacts.training import rundir
 from rulesfacts.training.callbacks import Callback
-from rulesfacts.training.config import HOW_FIELDS, TrainConfig
 from rulesfacts.training.result import RunResult
 
 if TYPE_CHECKING:

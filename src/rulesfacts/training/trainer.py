@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from rulesfacts.config.train import TrainConfig, ensemble_key
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir
 from rulesfacts.models import build_model
@@ -29,7 +30,6 @@ from rulesfacts.runtime import require_compiler, resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
 from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBar
-from rulesfacts.training.config import TrainConfig, ensemble_key
 from rulesfacts.training.metrics import METRIC_NAMES, subset_metrics
 from rulesfacts.training.optim import EnsembleAdamW
 from rulesfacts.training.result import RunResult

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from rulesfacts.config import (
+from rulesfacts.config.declare import (
     Choice,
     Config,
     Flag,
