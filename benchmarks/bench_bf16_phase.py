@@ -34,7 +34,7 @@ def run(dtype: str, epochs: int, threads: int, compile: bool = False) -> dict:
     from rulesfacts.sweep.phases import classify
 
     torch.set_num_threads(threads)
-    cfgs = [TrainConfig(p=97, width=500, train_frac=0.5, corrupt=0.35, wd=wd, epochs=epochs, log_every=10,
+    cfgs = [TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, wd=wd, epochs=epochs, log_every=10,
                         n_snapshots=0, dtype=dtype, seed=0, compile=compile) for wd in POINTS]
     t = time.perf_counter()
     results = train_ensemble(cfgs, progress=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from rulesfacts.cli.bench import block_gemms, machine_info, mean_seconds
-from rulesfacts.config.train import TrainConfig, n_train
+from rulesfacts.config.train import TrainConfig, train_count
 from rulesfacts.io import write_json
 from rulesfacts.models import mlp
 
@@ -31,7 +31,7 @@ SIZES = ((13, 64), (23, 64), (31, 128), (53, 128), (61, 256), (97, 500), (113, 1
 def padding_table(rounds: int, members: int = 64) -> list[dict]:
     out = []
     for p, width in SIZES:
-        n = n_train(TrainConfig(p=p, width=width, train_frac=0.5))
+        n = train_count(TrainConfig(p=p, width=width, train_frac=0.5))
         ms, rs = mlp._blocks(members if p < 97 else 1, n, width)[0]
         k, rows = len(range(members)[ms]), len(range(n)[rs])
         padded = -(-p // 8) * 8

@@ -86,9 +86,9 @@ def gemm_ceiling(rounds: int, p: int = 97, width: int = 500, train_frac: float =
     """bf16 over fp32 for the hand-written path's three GEMMs alone (forward h·W_out, ∂W_out = hᵀg,
     ∂h = g·W_outᵀ) on one activation block of the reference size: the most the bf16 path could gain
     if everything else (gather, activation, scatter, optimizer) cost nothing."""
-    from rulesfacts.config.train import TrainConfig, n_train
+    from rulesfacts.config.train import TrainConfig, train_count
 
-    n = n_train(TrainConfig(p=p, width=width, train_frac=train_frac))
+    n = train_count(TrainConfig(p=p, width=width, train_frac=train_frac))
     rows = mlp._blocks(1, n, width)[0][1]
     nr = len(range(n)[rows])
 

@@ -33,7 +33,7 @@ RESULTS = Path(__file__).parent / "results"
 def grid(epochs: int):
     return parse_spec({"name": "bench", "base": {"p": 23, "width": 64, "epochs": epochs, "log_every": 10,
                                                  "n_snapshots": 2, "device": "cpu"},
-                       "axes": {"train_frac": [0.3, 0.5, 0.7], "corrupt": [0.0, 0.1, 0.2, 0.3],
+                       "axes": {"train_frac": [0.3, 0.5, 0.7], "fact_frac": [0.0, 0.1, 0.2, 0.3],
                                 "wd": [0, 5]}})
 
 

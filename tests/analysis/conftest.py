@@ -13,6 +13,6 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rulesfacts import TrainConfig, train
 
     out = tmp_path_factory.mktemp("runs") / "tiny"
-    cfg = TrainConfig(p=13, width=48, corrupt=0.3, epochs=60, log_every=10, n_snapshots=4, device="cpu")
+    cfg = TrainConfig(p=13, width=48, fact_frac=0.3, epochs=60, log_every=10, n_snapshots=4, device="cpu")
     train(cfg, out, progress=False)
     return out

@@ -42,7 +42,7 @@ def test_pruning_equals_deleting_the_neurons() -> None:
 
 @pytest.fixture(scope="module")
 def curves() -> tuple[TrainConfig, dict, dict]:
-    cfg = TrainConfig(p=P, width=N_RULE + N_RANDOM, corrupt=0.3, train_frac=0.5, device="cpu")
+    cfg = TrainConfig(p=P, width=N_RULE + N_RANDOM, fact_frac=0.3, train_frac=0.5, device="cpu")
     w = mixed_weights(P, N_RULE, N_RANDOM)
     return cfg, w, {o: prune_curve(cfg, w, o, steps=8) for o in ("low", "high")}
 
@@ -99,7 +99,7 @@ def test_pruning_a_trained_coexistence_net_removes_the_facts_and_keeps_the_rule(
     from rulesfacts.analysis.neurons import class_counts, neuron_table
     from rulesfacts.analysis.prune import pruning_summary
 
-    cfg = TrainConfig(p=53, width=256, train_frac=0.6, corrupt=0.2, wd=0.0, epochs=800, log_every=100,
+    cfg = TrainConfig(p=53, width=256, train_frac=0.6, fact_frac=0.2, wd=0.0, epochs=800, log_every=100,
                       n_snapshots=0, device="cpu")
     weights = train(cfg, progress=False).weights
     table = neuron_table(weights, cfg.p)

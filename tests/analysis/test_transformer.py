@@ -34,7 +34,7 @@ def test_a_random_embedding_is_spread_out():
 
 
 def test_analyze_dispatches_on_the_transformer(tmp_path):
-    cfg = TrainConfig(model="transformer", p=7, d_model=16, n_heads=2, train_frac=0.6, corrupt=0.0, loss="ce",
+    cfg = TrainConfig(model="transformer", p=7, d_model=16, n_heads=2, train_frac=0.6, fact_frac=0.0, loss="ce",
                       lr=1e-2, epochs=40, log_every=10, n_snapshots=3, device="cpu")
     train(cfg, tmp_path / "run", progress=False)
     summary = analyze_run(tmp_path / "run")

@@ -13,7 +13,7 @@ REQUIRED = {"train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_reco
 
 def test_train_json_summary_and_run_folder(tmp_path, capsys):
     out_dir = tmp_path / "r"
-    code, out, err = run_cli(["train", "--p", "11", "--width", "16", "--epochs", "20", "--corrupt", "0.2",
+    code, out, err = run_cli(["train", "--p", "11", "--width", "16", "--epochs", "20", "--fact-frac", "0.2",
                               "--out", str(out_dir), "--json", "--quiet"], capsys)
     assert code == 0
     summary = json.loads(out)  # exactly one JSON object on stdout
@@ -24,7 +24,7 @@ def test_train_json_summary_and_run_folder(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, field", [
     (["--lr", "-1"], "lr"),
-    (["--corrupt", "1.0"], "corrupt"),
+    (["--fact-frac", "1.0"], "fact_frac"),
     (["--op", "div", "--p", "12"], "p"),
     (["--train-frac", "0.0001", "--p", "5"], "train_frac"),
     (["--act", "tanh"], "act"),

@@ -28,8 +28,9 @@ def test_mnist_pair_from_a_tiny_idx_file(tmp_path, capsys, method):
 
 
 def test_digits_default_and_cifar(tmp_path, capsys):
-    code, out, _ = run_cli(["--pair", "1", "7", "--method", "m2", "--n-train", "30", "--json"], capsys)
-    assert code == 0 and json.loads(out)["train_acc"] == 1.0
+    code, out, err = run_cli(["--pair", "1", "7", "--method", "m2", "--n-train", "30", "--json"], capsys)
+    assert code == 0 and json.loads(out)["train_acc"] == 1.0 and json.loads(out)["n_train"] == 60
+    assert "note: 'n_train' is deprecated, use 'train_per_class'" in err  # the old flag still works
     write_cifar(tmp_path / "c")
     code, out, err = run_cli(["--dataset", "cifar10", "--data-dir", str(tmp_path / "c"), "--pair", "0", "1",
                               "--method", "m1", "--json"], capsys)
@@ -52,7 +53,7 @@ def test_all_pairs_writes_table_csv_and_heatmap(tmp_path, capsys):
 
 
 def test_width_and_size_curves(tmp_path, capsys):
-    code, out, err = run_cli(["--pair", "3", "8", "--width-curve", "2,64", "--n-train", "40", "--out",
+    code, out, err = run_cli(["--pair", "3", "8", "--width-curve", "2,64", "--train-per-class", "40", "--out",
                               str(tmp_path), "--json", "-q"], capsys)
     assert code == 0, err
     df = pd.read_csv(tmp_path / "memorize-width-digits.csv")
@@ -67,7 +68,7 @@ def test_width_and_size_curves(tmp_path, capsys):
 @pytest.mark.parametrize("setup, args, message", [
     (None, ["--dataset", "mnist", "--pair", "1", "2"], "data_dir"),
     ("empty", ["--dataset", "mnist", "--pair", "1", "2"], "train-images-idx3-ubyte"),
-    ("corrupt", ["--dataset", "mnist", "--pair", "1", "2"], "not an IDX file"),
+    ("fact_frac", ["--dataset", "mnist", "--pair", "1", "2"], "not an IDX file"),
     ("truncated", ["--dataset", "mnist", "--pair", "1", "2"], "truncated"),
     ("idx", ["--dataset", "mnist", "--pair", "1", "5"], "pair\\[1\\]=5"),
     (None, ["--pair", "1", "7", "--method", "m9"], "method='m9'"),
@@ -76,16 +77,16 @@ def test_width_and_size_curves(tmp_path, capsys):
     (None, ["--pair", "1", "7", "--size-curve", "a,b"], "size_curve"),
     (None, ["--pair", "1", "7", "--normalize", "zca"], "normalize"),
     ("empty", ["--dataset", "mnist", "--all-pairs"], "train-images-idx3-ubyte"),
-    (None, ["--all-pairs", "--n-train", "0"], "n_train=0"),
+    (None, ["--all-pairs", "--train-per-class", "0"], "train_per_class=0"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, setup, args, message):
     folder = tmp_path / "d"
     if setup:
         folder.mkdir()
-    if setup in ("corrupt", "truncated", "idx"):
+    if setup in ("fact_frac", "truncated", "idx"):
         write_mnist_idx(folder)
         target = folder / "train-images-idx3-ubyte"
-        if setup == "corrupt":
+        if setup == "fact_frac":
             target.write_bytes(b"PK\x03\x04 this is a zip, not IDX")
         elif setup == "truncated":
             target.write_bytes(target.read_bytes()[:-7])

@@ -76,7 +76,7 @@ def slow_yu(x_train, y_train, x, e_in=0.0):
 
 
 def test_yu_network_equals_the_formula(digits):
-    t = make_pair(digits, 2, 3, n_train=40)
+    t = make_pair(digits, 2, 3, train_per_class=40)
     net = YuNetwork(t.x_train, t.y_train)
     x = np.concatenate([t.x_train, t.x_test[:50]])
     expected, bound = slow_yu(t.x_train, t.y_train, x)

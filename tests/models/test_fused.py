@@ -32,7 +32,7 @@ def logits_bound(model, x, bf16=False):
 @pytest.mark.parametrize(("act", "loss", "block"), [("quadratic", "mse", 700), ("relu", "ce", 2**12),
                                                     ("gelu", "mse", 2**30), ("quadratic", "ce", 2**12)])
 def test_compiled_kernels_equal_autograd(act, loss, block):
-    cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, corrupt=0.3) for s in range(3)]
+    cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, fact_frac=0.3) for s in range(3)]
     model, x, y = ensemble(cfgs)
     model.configure_path(block_elems=block)
     ref = autograd_grads(model, x, y, loss)
@@ -70,7 +70,7 @@ def test_compiled_bf16_kernels_are_autocast_to_bf16_precision(block):
 
 @pytest.mark.parametrize("batch_size", [0, 48])  # full batch (logits reused from the log pass); minibatches
 def test_compiled_run_follows_the_eager_run(batch_size, tmp_path):
-    cfg = TrainConfig(p=11, width=24, epochs=30, log_every=10, corrupt=0.2, seed=3, batch_size=batch_size)
+    cfg = TrainConfig(p=11, width=24, epochs=30, log_every=10, fact_frac=0.2, seed=3, batch_size=batch_size)
     eager = train(cfg, tmp_path / "eager", progress=False)
     compiled = train(cfg.replace(compile=True), tmp_path / "compiled", progress=False)
     assert len(eager.metrics) == len(compiled.metrics) == 4

@@ -88,7 +88,7 @@ def test_weights_round_trip_and_default_init():
 
 def test_trains_with_the_shared_trainer(tmp_path):
     """Full batch AdamW through ``train``: the training set is fit and a run folder is written."""
-    cfg = TrainConfig(model="transformer", p=7, d_model=16, n_heads=2, train_frac=0.6, corrupt=0.0, loss="ce",
+    cfg = TrainConfig(model="transformer", p=7, d_model=16, n_heads=2, train_frac=0.6, fact_frac=0.0, loss="ce",
                       lr=3e-2, wd=0.0, epochs=60, log_every=20, n_snapshots=2, device="cpu")
     result = train(cfg, tmp_path / "run", progress=False)
     assert result.summary["train_acc"] == 1.0

@@ -19,7 +19,7 @@ from rulesfacts.errors import DataFileError
 from rulesfacts.training import rundir
 from rulesfacts.training.trainer import train
 
-CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, corrupt=0.2, device="cpu")
+CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, fact_frac=0.2, device="cpu")
 
 
 @pytest.fixture(scope="module")

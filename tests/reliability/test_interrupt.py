@@ -22,10 +22,10 @@ from rulesfacts.training.trainer import train
 
 from .conftest import wait_for
 
-CFG = TrainConfig(p=11, width=16, epochs=40, log_every=2, n_snapshots=10, corrupt=0.3, batch_size=24,
+CFG = TrainConfig(p=11, width=16, epochs=40, log_every=2, n_snapshots=10, fact_frac=0.3, batch_size=24,
                   dropout=0.1, device="cpu")
 FLAGS = ["--p", "11", "--width", "16", "--epochs", "40", "--log-every", "2", "--n-snapshots", "10",
-         "--corrupt", "0.3", "--batch-size", "24", "--dropout", "0.1", "--device", "cpu", "-q", "--json"]
+         "--fact-frac", "0.3", "--batch-size", "24", "--dropout", "0.1", "--device", "cpu", "-q", "--json"]
 
 
 def assert_valid_folder(run_dir: Path) -> None:

@@ -46,9 +46,9 @@ def test_output_under_a_file_is_refused_before_work(tmp_path, capsys, monkeypatc
     assert [p.name for p in tmp_path.iterdir()] == ["file"] and blocker.read_text() == ""
 
 
-CFG = TrainConfig(p=7, width=8, epochs=30, log_every=2, n_snapshots=10, corrupt=0.2, device="cpu")
+CFG = TrainConfig(p=7, width=8, epochs=30, log_every=2, n_snapshots=10, fact_frac=0.2, device="cpu")
 FLAGS = ["--p", "7", "--width", "8", "--epochs", "30", "--log-every", "2", "--n-snapshots", "10",
-         "--corrupt", "0.2", "--device", "cpu", "-q", "--json"]
+         "--fact-frac", "0.2", "--device", "cpu", "-q", "--json"]
 
 
 @pytest.mark.parametrize("fail_at", [3, 11])

@@ -23,7 +23,7 @@ from rulesfacts.sweep.spec import spec_to_toml
 from tests.sweep.conftest import comparable, tiny_spec
 
 # init_scale = 1e6 overflows float32 at once (logits ~ 1e19, squared in the loss); the rest train
-AXES = {"init_scale": [0.15, 1e6], "corrupt": [0.0, 0.2, 0.4, 0.6]}
+AXES = {"init_scale": [0.15, 1e6], "fact_frac": [0.0, 0.2, 0.4, 0.6]}
 ACCURACIES = ("train_acc", "test_acc", "clean_acc", "facts_memorized", "facts_recovered")
 
 

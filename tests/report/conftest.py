@@ -28,8 +28,8 @@ def blend(t: float, p: int = P, width: int = WIDTH) -> dict[str, np.ndarray]:
     return {k: (1 - t) * noise[k] + t * target[k] for k in target}
 
 
-def write_fake_run(path, p: int = P, width: int = WIDTH, frames=FRAMES, corrupt: float = 0.3) -> TrainConfig:
-    cfg = TrainConfig(p=p, width=width, corrupt=corrupt, epochs=frames[-1], log_every=10, device="cpu")
+def write_fake_run(path, p: int = P, width: int = WIDTH, frames=FRAMES, fact_frac: float = 0.3) -> TrainConfig:
+    cfg = TrainConfig(p=p, width=width, fact_frac=fact_frac, epochs=frames[-1], log_every=10, device="cpu")
     rundir.write_config(path, cfg)
     epochs = np.arange(0, frames[-1] + 1, 10)
     s = epochs / epochs[-1]
@@ -58,7 +58,7 @@ def trained_run(tmp_path_factory):
     from rulesfacts.training.trainer import train
 
     path = tmp_path_factory.mktemp("trained") / "run"
-    cfg = TrainConfig(p=11, width=24, epochs=60, log_every=5, n_snapshots=6, device="cpu", corrupt=0.2)
+    cfg = TrainConfig(p=11, width=24, epochs=60, log_every=5, n_snapshots=6, device="cpu", fact_frac=0.2)
     train(cfg, path, progress=False)
     return path
 
@@ -70,7 +70,7 @@ def tiny_sweep(tmp_path_factory):
 
     spec = parse_spec({"name": "tiny", "base": {"p": 7, "width": 16, "epochs": 40, "log_every": 10,
                                                  "n_snapshots": 2, "device": "cpu"},
-                       "axes": {"train_frac": [0.4, 0.6], "corrupt": [0.0, 0.3], "wd": [0, 5]},
+                       "axes": {"train_frac": [0.4, 0.6], "fact_frac": [0.0, 0.3], "wd": [0, 5]},
                        "execution": {"workers": 1}})
     out = tmp_path_factory.mktemp("sweep") / "tiny"
     run_sweep(spec, out, progress=False)

@@ -40,10 +40,10 @@ def test_static_phase_map_draws_the_cells_of_the_table(tiny_sweep, tmp_path):
 
     data = sweep_report_data(tiny_sweep)
     cells = sweep_cells(data)
-    assert cells.attrs == {"x": "train_frac", "y": "corrupt", "panels": ["wd"]} and len(cells) == 8
+    assert cells.attrs == {"x": "train_frac", "y": "fact_frac", "panels": ["wd"]} and len(cells) == 8
     df = load_results(tiny_sweep)
     for r in cells.itertuples():
-        (run,) = df[(df.wd == r.wd) & (df.train_frac == r.train_frac) & (df.corrupt == r.corrupt)].itertuples()
+        (run,) = df[(df.wd == r.wd) & (df.train_frac == r.train_frac) & (df.fact_frac == r.fact_frac)].itertuples()
         assert (r.phase, r.agreement, r.n_runs) == (run.phase, 1, 1)
         assert r.test_acc == pytest.approx(run.test_acc, rel=1e-3)
     paths = write_figures(data, tmp_path, "png")

@@ -19,7 +19,7 @@ def data(tiny_sweep):
 
 def test_one_panel_per_regularizer_value_and_a_full_grid(data, tiny_sweep):
     assert data["x"] == {"name": "train_frac", "values": [0.4, 0.6]}
-    assert data["y"] == {"name": "corrupt", "values": [0.0, 0.3]}
+    assert data["y"] == {"name": "fact_frac", "values": [0.0, 0.3]}
     assert data["panel_fields"] == ["wd"]
     assert [p["label"] for p in data["panels"]] == ["wd=0", "wd=5"]
     for p in data["panels"]:
@@ -34,7 +34,7 @@ def test_cells_carry_the_table_values_of_their_run(data, tiny_sweep):
             (rid,) = c["runs"]
             row = df.loc[rid]
             assert row["train_frac"] == data["x"]["values"][c["xi"]]
-            assert row["corrupt"] == data["y"]["values"][c["yi"]]
+            assert row["fact_frac"] == data["y"]["values"][c["yi"]]
             assert c["phase"] == row["phase"]
             assert c["test_acc"] == pytest.approx(row["test_acc"], rel=1e-3)
 
@@ -65,7 +65,7 @@ def test_seeds_share_a_cell_and_a_constant_axis_still_draws(tmp_path):
 
     spec = parse_spec({"name": "seeds", "base": {"p": 7, "width": 8, "epochs": 10, "log_every": 5, "n_snapshots": 0,
                                                   "device": "cpu"},
-                       "axes": {"corrupt": [0.0, 0.3], "seed": [0, 1]}, "execution": {"workers": 1}})
+                       "axes": {"fact_frac": [0.0, 0.3], "seed": [0, 1]}, "execution": {"workers": 1}})
     run_sweep(spec, tmp_path, progress=False)
     data = sweep_report_data(tmp_path)
     df = load_results(tmp_path)
@@ -112,7 +112,7 @@ def tied_sweep(tmp_path_factory):
     rows = []
     for i, ((wd, a, xi), phases) in enumerate(RUN_PHASES.items()):
         for seed, phase in enumerate(phases):
-            cfg = TrainConfig(p=7, width=8, epochs=10, train_frac=a, corrupt=xi, wd=wd, seed=seed, device="cpu")
+            cfg = TrainConfig(p=7, width=8, epochs=10, train_frac=a, fact_frac=xi, wd=wd, seed=seed, device="cpu")
             rid = f"c{i}-{seed}"
             rows.append(make_row(rid, cfg, {"status": "completed", "test_acc": seed / 10, "train_acc": 1.0}, phase,
                                  f"runs/{rid}"))
@@ -124,13 +124,13 @@ def test_phase_command_and_report_give_the_same_phase_in_every_cell(tied_sweep, 
     code, out, _ = run_cli(["phase", tied_sweep, "--out", tmp_path / "phases.png", "--json"], capsys)
     assert code == 0
     summary = json.loads(out)
-    assert summary["x"] == "train_frac" and summary["y"] == "corrupt" and summary["panel"] == ["wd"]
+    assert summary["x"] == "train_frac" and summary["y"] == "fact_frac" and summary["panel"] == ["wd"]
     assert summary["panels"] == {"wd=0": {"coexistence": 1, "full inversion": 1, "memorization": 2},
                                  "wd=5": {"forgetting": 1, "full inversion": 1, "memorization": 1,
                                           "partial inversion": 1}}
     assert summary["cells"] == 8 and summary["split_cells"] == 6
     csv = pd.read_csv(summary["csv"])
-    from_cli = {(r.wd, r.train_frac, r.corrupt): (r.phase, r.agreement, r.n_runs) for r in csv.itertuples()}
+    from_cli = {(r.wd, r.train_frac, r.fact_frac): (r.phase, r.agreement, r.n_runs) for r in csv.itertuples()}
 
     data = sweep_report_data(tied_sweep)
     assert data["panel_fields"] == ["wd"] and [p["label"] for p in data["panels"]] == ["wd=0", "wd=5"]
@@ -140,7 +140,7 @@ def test_phase_command_and_report_give_the_same_phase_in_every_cell(tied_sweep, 
     runs = {(p["values"]["wd"], xs[c["xi"]], ys[c["yi"]]): sorted(c["runs"])
             for p in data["panels"] for c in p["cells"]}
     static = sweep_cells(data)  # the cells the report's static figure draws
-    from_figure = {(r.wd, r.train_frac, r.corrupt): (r.phase, r.agreement, r.n_runs) for r in static.itertuples()}
+    from_figure = {(r.wd, r.train_frac, r.fact_frac): (r.phase, r.agreement, r.n_runs) for r in static.itertuples()}
 
     assert set(from_cli) == set(from_report) == set(from_figure) == set(EXPECTED)
     for key, (phase, agreement, n) in EXPECTED.items():
@@ -150,7 +150,7 @@ def test_phase_command_and_report_give_the_same_phase_in_every_cell(tied_sweep, 
         assert runs[key] == [f"c{i}-{s}" for s in range(n)]
     # the mean test accuracy of a cell is that of its seeds 0..n-1 (seed / 10), in both
     for r in csv.itertuples():
-        n = EXPECTED[(r.wd, r.train_frac, r.corrupt)][2]
+        n = EXPECTED[(r.wd, r.train_frac, r.fact_frac)][2]
         assert r.test_acc == pytest.approx(sum(s / 10 for s in range(n)) / n)
     for p in data["panels"]:
         for c in p["cells"]:

@@ -7,7 +7,7 @@ from rulesfacts.sweep.store import TIMING_COLUMNS
 
 
 def tiny_spec(epochs=40, max_ensemble=32, **axes):
-    axes = axes or {"train_frac": [0.4, 0.6], "corrupt": [0.0, 0.3], "wd": [0, 5]}
+    axes = axes or {"train_frac": [0.4, 0.6], "fact_frac": [0.0, 0.3], "wd": [0, 5]}
     return parse_spec({"name": "tiny", "base": {"p": 7, "width": 16, "epochs": epochs, "log_every": 10,
                                                 "n_snapshots": 2, "device": "cpu"},
                        "axes": axes, "execution": {"max_ensemble": max_ensemble, "workers": 1}})

@@ -24,25 +24,26 @@ def table():
         phase = "memorization" if wd == 0 else ("full inversion" if a > 0.4 else "forgetting")
         if wd == 5 and a == 0.7 and seed == 2:
             phase = "confusion"  # outvoted 2 to 1
-        rows.append({"run_id": f"r{len(rows):03d}", "wd": wd, "train_frac": a, "corrupt": xi, "seed": seed, "p": 11,
+        rows.append({"run_id": f"r{len(rows):03d}", "wd": wd, "train_frac": a, "fact_frac": xi, "seed": seed, "p": 11,
                      "phase": phase, "test_acc": a + 0.1 * seed, "status": "completed"})
     return pd.DataFrame(rows)
 
 
 def test_swept_fields_and_cells():
     df = table()
-    assert swept_fields(df) == ["train_frac", "corrupt", "wd", "seed"]
-    cells = phase_cells(df, "train_frac", "corrupt")
-    assert cells.attrs == {"x": "train_frac", "y": "corrupt", "panels": ["wd"]}
+    assert swept_fields(df) == ["train_frac", "fact_frac", "wd", "seed"]
+    cells = phase_cells(df, "train_frac", "fact_frac")
+    assert cells.attrs == {"x": "train_frac", "y": "fact_frac", "panels": ["wd"]}
     assert len(cells) == 2 * 3 * 2 and set(cells["n_runs"]) == {3}
     hit = cells[(cells.wd == 5) & (cells.train_frac == 0.7)]
     assert set(hit["phase"]) == {"full inversion"} and set(hit["agreement"].round(3)) == {0.667}
-    assert sorted(hit["runs"].iloc[0]) == sorted(df[(df.wd == 5) & (df.train_frac == 0.7) & (df.corrupt == 0.1)].run_id)
+    same = df[(df.wd == 5) & (df.train_frac == 0.7) & (df.fact_frac == 0.1)]
+    assert sorted(hit["runs"].iloc[0]) == sorted(same.run_id)
     assert (cells.loc[(cells.wd == 0), "agreement"] == 1).all()
     # mean test accuracy over seeds 0, 1, 2: a + (0 + 0.1 + 0.2) / 3
     expected = [a + 0.1 for _ in (0, 5) for a in (0.3, 0.3, 0.5, 0.5, 0.7, 0.7)]
     assert cells["test_acc"].tolist() == pytest.approx(expected)
-    means = metric_cells(df, "test_acc", "train_frac", "corrupt")
+    means = metric_cells(df, "test_acc", "train_frac", "fact_frac")
     assert means["test_acc"].tolist() == pytest.approx(cells["test_acc"].tolist())
     assert means.attrs["panels"] == ["wd"] and set(means["n_runs"]) == {3}
 
@@ -51,10 +52,10 @@ def test_swept_fields_and_cells():
 def test_a_tied_cell_takes_the_phase_first_in_the_fixed_order(order):
     """Two replicates, one coexistence and one memorization: coexistence (it precedes memorization
     in PHASES), whatever the row order, with agreement 1/2."""
-    df = pd.DataFrame({"run_id": ["a", "b"], "train_frac": [0.5, 0.5], "corrupt": [0.3, 0.3], "seed": [0, 1],
+    df = pd.DataFrame({"run_id": ["a", "b"], "train_frac": [0.5, 0.5], "fact_frac": [0.3, 0.3], "seed": [0, 1],
                        "phase": list(order), "test_acc": [0.98, 0.2]})
     cells = phase_cells(df)
-    assert cells[["train_frac", "corrupt", "phase", "agreement", "n_runs"]].values.tolist() == \
+    assert cells[["train_frac", "fact_frac", "phase", "agreement", "n_runs"]].values.tolist() == \
         [[0.5, 0.3, "coexistence", 0.5, 2]]
     assert cells["test_acc"].iloc[0] == pytest.approx(0.59)
 
@@ -74,14 +75,14 @@ def test_majority_phase():
 
 def test_diagram_axes():
     df = table()
-    assert diagram_axes(df) == ("train_frac", "corrupt", ["wd"])
-    assert diagram_axes(df, "wd", "corrupt") == ("wd", "corrupt", ["train_frac"])
-    assert diagram_axes(df, panel="wd") == ("train_frac", "corrupt", ["wd"])
+    assert diagram_axes(df) == ("train_frac", "fact_frac", ["wd"])
+    assert diagram_axes(df, "wd", "fact_frac") == ("wd", "fact_frac", ["train_frac"])
+    assert diagram_axes(df, panel="wd") == ("train_frac", "fact_frac", ["wd"])
     # an axis that does not vary is replaced by the first swept field left; seeds never are axes
-    assert diagram_axes(df, "p", "corrupt") == ("train_frac", "corrupt", ["wd"])
-    assert diagram_axes(df.drop(columns="wd").assign(lr=0.01), "lr", "p") == ("train_frac", "corrupt", [])
+    assert diagram_axes(df, "p", "fact_frac") == ("train_frac", "fact_frac", ["wd"])
+    assert diagram_axes(df.drop(columns="wd").assign(lr=0.01), "lr", "p") == ("train_frac", "fact_frac", [])
     one = df[(df.wd == 0) & (df.train_frac == 0.3)]
-    assert diagram_axes(one) == ("train_frac", "corrupt", [])  # nothing to swap in: the axis stays
+    assert diagram_axes(one) == ("train_frac", "fact_frac", [])  # nothing to swap in: the axis stays
     for kw in ({"x": "nope"}, {"y": "nope"}, {"panel": "nope"}):
         with pytest.raises(ConfigError) as e:
             diagram_axes(df, **kw)
@@ -94,7 +95,7 @@ def test_phase_png_and_csv(tmp_path):
     assert res["panels"] == {"wd=0": {"memorization": 6}, "wd=5": {"forgetting": 2, "full inversion": 4}}
     assert (tmp_path / "phases.png").stat().st_size > 1000
     csv = pd.read_csv(tmp_path / "phases.csv")
-    assert len(csv) == 12 and {"wd", "train_frac", "corrupt", "phase", "agreement", "n_runs", "test_acc"} <= set(csv)
+    assert len(csv) == 12 and {"wd", "train_frac", "fact_frac", "phase", "agreement", "n_runs", "test_acc"} <= set(csv)
     assert "runs" not in csv
 
 

@@ -56,7 +56,7 @@ def test_rows_point_to_complete_run_folders_and_rerun_skips(tmp_path):
     again = run_sweep(spec, tmp_path, progress=False)
     assert again["runs_trained"] == 0 and again["runs_skipped"] == 8 and again["runs_done"] == 8
     assert len(load_results(tmp_path)) == 8
-    bigger = tiny_spec(train_frac=[0.4, 0.6], corrupt=[0.0, 0.3], wd=[0, 5, 10])
+    bigger = tiny_spec(train_frac=[0.4, 0.6], fact_frac=[0.0, 0.3], wd=[0, 5, 10])
     more = run_sweep(bigger, tmp_path, progress=False)
     assert more["runs_trained"] == 4 and more["runs_done"] == 12
 

@@ -14,7 +14,7 @@ def paper_point(train: float, test: float, clean: float = 1.0) -> dict:
     and with a clean-learning net a fact not memorized is predicted with its true label."""
     memorized = min(1.0, max(0.0, (train - (1 - XI) * clean) / XI))
     return {"train_acc": train, "test_acc": test, "clean_acc": clean, "facts_memorized": memorized,
-            "facts_recovered": 1.0 - memorized, "status": "completed", "corrupt": XI}
+            "facts_recovered": 1.0 - memorized, "status": "completed", "fact_frac": XI}
 
 
 @pytest.mark.parametrize("train, test, clean, phase", [

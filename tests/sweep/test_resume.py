@@ -14,7 +14,7 @@ from rulesfacts.sweep import load_results, run_sweep
 from rulesfacts.sweep.spec import spec_to_toml
 from tests.sweep.conftest import comparable, tiny_spec
 
-AXES = {"wd": [0, 5], "corrupt": [0.0, 0.2, 0.4, 0.6]}  # 8 runs, one per group: rows land one by one
+AXES = {"wd": [0, 5], "fact_frac": [0.0, 0.2, 0.4, 0.6]}  # 8 runs, one per group: rows land one by one
 
 
 def rows(sweep_dir):

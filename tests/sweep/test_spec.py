@@ -55,10 +55,10 @@ def test_random_axis_is_seeded_and_in_range():
 
 
 def test_grid_is_the_cartesian_product_last_axis_fastest():
-    s = spec({"train_frac": [0.3, 0.5], "corrupt": [0.0, 0.2, 0.4], "seed": {"range": 2}})
+    s = spec({"train_frac": [0.3, 0.5], "fact_frac": [0.0, 0.2, 0.4], "seed": {"range": 2}})
     cfgs = expand(s)
     assert len(cfgs) == s.n_runs == 12
-    assert [(c.train_frac, c.corrupt, c.seed) for c in cfgs[:3]] == [(0.3, 0.0, 0), (0.3, 0.0, 1), (0.3, 0.2, 0)]
+    assert [(c.train_frac, c.fact_frac, c.seed) for c in cfgs[:3]] == [(0.3, 0.0, 0), (0.3, 0.0, 1), (0.3, 0.2, 0)]
     assert all(c.p == 11 and c.width == 16 for c in cfgs)
     assert len({run_id(c) for c in cfgs}) == 12
 
@@ -81,7 +81,7 @@ def test_run_id_is_stable_and_ignores_only_annotations():
     ({"axes": {"lr": {"random": {"low": 1, "high": 0, "n": 3}}}}, "axes.lr.random.low"),
     ({"axes": {"lr": {"random": {"low": 0, "high": 1, "n": 3, "log": True}}}}, "axes.lr.random.low"),
     ({"axes": {"lr": {"random": {"low": 0, "high": 1, "n": 3, "sed": 1}}}}, "axes.lr.random.sed"),
-    ({"axes": {"corrupt": [0.2, 1.5]}}, "corrupt"),  # a grid point that is not a valid config
+    ({"axes": {"fact_frac": [0.2, 1.5]}}, "fact_frac"),  # a grid point that is not a valid config
     ({"phases": {"high": 2}}, "phases.high"),
     ({"phases": {"hi": 0.5}}, "phases.hi"),
     ({"execution": {"executor": "slurm"}}, "execution.executor"),
@@ -96,9 +96,9 @@ def test_bad_specs_name_the_field(data, field):
 
 
 def test_overrides_set_and_axis():
-    s = spec({"wd": [0, 5], "corrupt": [0.1, 0.2]})
+    s = spec({"wd": [0, 5], "fact_frac": [0.1, 0.2]})
     o = with_overrides(s, sets=["wd=3", "epochs=7"], axes=["seed=0,1,2", "train_frac={linspace=[0.3,0.5,2]}"])
-    assert o.axis_names() == ["corrupt", "seed", "train_frac"]  # a --set on an axis fixes it
+    assert o.axis_names() == ["fact_frac", "seed", "train_frac"]  # a --set on an axis fixes it
     cfgs = expand(o)
     assert len(cfgs) == 2 * 3 * 2 and {c.wd for c in cfgs} == {3} and {c.epochs for c in cfgs} == {7}
     with pytest.raises(ConfigError) as e:
@@ -133,7 +133,7 @@ def test_presets_ship_the_promised_grids():
     assert {"small", "paper-wd"} <= set(preset_names())
     small = load_spec("small")
     sizes = {a.name: len(a.values) for a in small.axes}
-    assert sizes["train_frac"] >= 9 and sizes["corrupt"] >= 9 and sizes["wd"] == 4
+    assert sizes["train_frac"] >= 9 and sizes["fact_frac"] >= 9 and sizes["wd"] == 4
     assert small.base["p"] <= 31
     paper = load_spec("paper-wd")
     assert {a.name: a.values for a in paper.axes}["wd"] == (0, 5, 15, 20)

@@ -91,7 +91,7 @@ def test_digits_split_is_stratified_and_disjoint():
 
 def test_pair_labels_sizes_and_normalisations():
     data = load_dataset("digits")
-    t = make_pair(data, 3, 8, n_train=20, n_test=5)
+    t = make_pair(data, 3, 8, train_per_class=20, test_per_class=5)
     assert sorted(np.unique(t.y_train)) == [-1, 1] and (t.y_train == 1).sum() == 20 and len(t.y_test) == 10
     assert 0 <= t.x_train.min() and t.x_train.max() <= 1  # "unit": pixels / 16
     s = make_pair(data, 3, 8, normalize="standard")

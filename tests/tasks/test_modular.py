@@ -100,7 +100,7 @@ def test_algebraic_laws(p):
 
 @pytest.mark.parametrize("op", ["add", "div"])
 def test_counts_and_subsets(op):
-    cfg = TrainConfig(p=23, op=op, train_frac=0.4, corrupt=0.3, seed=3)
+    cfg = TrainConfig(p=23, op=op, train_frac=0.4, fact_frac=0.3, seed=3)
     s = make_split(cfg)
     total = 23 * 22 if op == "div" else 23 * 23
     assert s.n_train == int(0.4 * total) and s.n_train + s.n_test == total
@@ -120,7 +120,7 @@ def test_counts_and_subsets(op):
 
 
 def test_facts_are_always_wrong_by_default():
-    s = make_split(TrainConfig(p=7, train_frac=0.8, corrupt=0.9, seed=1))
+    s = make_split(TrainConfig(p=7, train_frac=0.8, fact_frac=0.9, seed=1))
     assert s.is_fact.sum() > 20
     assert np.all(s.y_train[s.is_fact] != s.y_train_true[s.is_fact])
 
@@ -130,14 +130,14 @@ def test_uniform_mode_keeps_about_one_in_p_correct():
     p = 5
     hits = []
     for seed in range(40):
-        s = make_split(TrainConfig(p=p, train_frac=0.8, corrupt=0.9, corrupt_mode="uniform", seed=seed))
+        s = make_split(TrainConfig(p=p, train_frac=0.8, fact_frac=0.9, fact_mode="uniform", seed=seed))
         hits.append(np.mean(s.y_train[s.is_fact] == s.y_train_true[s.is_fact]))
     mean, se = np.mean(hits), np.std(hits) / np.sqrt(len(hits))
     assert abs(mean - 1 / p) < 4 * se + 0.01
 
 
 def test_split_is_deterministic_in_the_data_seed():
-    cfg = TrainConfig(p=13, corrupt=0.2, seed=5)
+    cfg = TrainConfig(p=13, fact_frac=0.2, seed=5)
     a, b = make_split(cfg), make_split(cfg)
     assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_train, b.y_train)
     c = make_split(cfg.replace(seed=6))

@@ -22,7 +22,7 @@ def test_labels_are_the_parity_of_the_hidden_subset():
 
 
 def test_shapes_dtypes_and_values():
-    s = make_split(TrainConfig(task="parity", n_bits=20, k=3, n_train=300, n_test=150, corrupt=0.2, seed=1))
+    s = make_split(TrainConfig(task="parity", n_bits=20, k=3, train_size=300, test_size=150, fact_frac=0.2, seed=1))
     assert s.x_train.shape == (300, 20) and s.x_test.shape == (150, 20)
     assert s.x_train.dtype == np.float32 and set(np.unique(s.x_train)) == {-1.0, 1.0}
     assert s.n_classes == 2 and s.vocab == 0
@@ -49,8 +49,8 @@ def test_subset_depends_on_the_seed_only():
 
 
 def test_data_seed_overrides_seed():
-    s1 = make_split(TrainConfig(task="parity", n_bits=10, k=2, n_train=40, n_test=10, seed=0, data_seed=3))
-    s2 = make_split(TrainConfig(task="parity", n_bits=10, k=2, n_train=40, n_test=10, seed=9, data_seed=3))
+    s1 = make_split(TrainConfig(task="parity", n_bits=10, k=2, train_size=40, test_size=10, seed=0, data_seed=3))
+    s2 = make_split(TrainConfig(task="parity", n_bits=10, k=2, train_size=40, test_size=10, seed=9, data_seed=3))
     np.testing.assert_array_equal(s1.x_train, s2.x_train)
 
 

@@ -8,7 +8,7 @@ from rulesfacts.tasks import make_split
 
 @pytest.mark.parametrize("changes", [{"batchnorm": True, "batch_size": 32}, {"dropout": 0.2}])
 def test_compiled_autograd_path_matches_eager(changes, tmp_path):
-    base = TrainConfig(p=11, width=24, epochs=20, log_every=5, corrupt=0.3, seed=1, **changes)
+    base = TrainConfig(p=11, width=24, epochs=20, log_every=5, fact_frac=0.3, seed=1, **changes)
     eager = train(base, tmp_path / "eager", progress=False)
     compiled = train(base.replace(compile=True), tmp_path / "compiled", progress=False)
     assert len(eager.metrics) == len(compiled.metrics) == 5  # epochs 0, 5, 10, 15, 20

@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rulesfacts.config import declaration, default_of
-from rulesfacts.config.train import HOW_FIELDS, TrainConfig, n_examples, n_train
+from rulesfacts.config.train import HOW_FIELDS, TrainConfig, n_examples, train_count
 from rulesfacts.errors import ConfigError
 from rulesfacts.training.trainer import train
 from tests.config_helpers import invalid, valid
 
 FIELDS = {f.name: declaration(f).constraint for f in fields(TrainConfig)}
 # Where drawn configs start: valid and small, so that an accepted one trains in milliseconds.
-SMALL = TrainConfig(p=11, width=8, epochs=1, n_bits=8, k=3, n_train=32, n_test=32, d_model=8, n_heads=2,
+SMALL = TrainConfig(p=11, width=8, epochs=1, n_bits=8, k=3, train_size=32, test_size=32, d_model=8, n_heads=2,
                     device="cpu").to_dict()
 
 
@@ -65,9 +65,9 @@ def test_any_config_is_accepted_and_trains_or_rejected_in_one_line(drawn):
         return
     assert not bad, f"accepted invalid values of {bad}"
     # accepted: the promised invariants hold, and one training step runs and reports numbers
-    assert cfg.lr > 0 and 0 <= cfg.corrupt < 1 and cfg.width >= 1
+    assert cfg.lr > 0 and 0 <= cfg.fact_frac < 1 and cfg.width >= 1
     if cfg.task == "modular":
-        assert 1 <= n_train(cfg) < n_examples(cfg)
+        assert 1 <= train_count(cfg) < n_examples(cfg)
         if cfg.op == "div":
             assert cfg.p >= 3 and all(cfg.p % d for d in range(2, cfg.p))
     event("trained")
@@ -84,7 +84,7 @@ def test_any_config_is_accepted_and_trains_or_rejected_in_one_line(drawn):
 @pytest.mark.parametrize(("changes", "message"), [
     ({"lr": -1.0}, "lr=-1.0 is not allowed: a number > 0"),
     ({"lr": 0}, "lr=0 is not allowed: a number > 0"),
-    ({"corrupt": 1.0}, "corrupt=1.0 is not allowed: a number ≥ 0 and < 1"),
+    ({"fact_frac": 1.0}, "fact_frac=1.0 is not allowed: a number ≥ 0 and < 1"),
     ({"train_frac": 1.0}, "train_frac=1.0 is not allowed: a number > 0 and < 1"),
     ({"p": 4, "op": "div"}, "p=4 is not allowed: a prime ≥ 3 for op=div"),
     ({"p": 2, "op": "div"}, "p=2 is not allowed: a prime ≥ 3 for op=div"),
@@ -105,8 +105,8 @@ def test_known_messages(changes, message):
 
 def test_boundaries_that_are_allowed():
     """The edges of each range that are inside it are accepted (α leaving exactly one test pair)."""
-    assert n_train(TrainConfig(p=2, train_frac=0.9)) == 3
-    TrainConfig(p=3, op="div", corrupt=0.0, wd=0.0, l1=0.0, l2=0.0, dropout=0.0, n_snapshots=0, batch_size=0)
+    assert train_count(TrainConfig(p=2, train_frac=0.9)) == 3
+    TrainConfig(p=3, op="div", fact_frac=0.0, wd=0.0, l1=0.0, l2=0.0, dropout=0.0, n_snapshots=0, batch_size=0)
 
 
 def test_numpy_scalars_become_plain_numbers():
@@ -126,7 +126,7 @@ BAD_FLAGS = [
     (["--lr", "-1"], "lr=-1.0 is not allowed: a number > 0"),
     (["--p", "4", "--op", "div"], "p=4 is not allowed: a prime ≥ 3 for op=div"),
     (["--p", "abc"], "'abc' is not a valid integer"),
-    (["--corrupt", "1"], "corrupt=1.0 is not allowed: a number ≥ 0 and < 1"),
+    (["--fact-frac", "1"], "fact_frac=1.0 is not allowed: a number ≥ 0 and < 1"),
     (["--train-frac", "0.0001", "--p", "5"], "train_frac=0.0001 is not allowed: a fraction leaving ≥ 1 train"),
     (["--width", "0"], "width=0 is not allowed: an integer from 1 to 100000"),
     (["--device", "gpu"], "device='gpu' is not allowed: one of auto, cpu, cuda"),

@@ -34,7 +34,7 @@ def manual_grads(model, x, y, loss, **kw):
 @pytest.mark.parametrize("loss", ["mse", "ce"])
 @pytest.mark.parametrize("block", [2**30, 2**12, 700])  # one block; member blocks; row blocks of one member
 def test_manual_backward_equals_autograd(act, loss, block):
-    cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, corrupt=0.3) for s in range(3)]
+    cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, fact_frac=0.3) for s in range(3)]
     model, x, y = ensemble(cfgs)
     model.configure_path(block_elems=block)
     ref = autograd_grads(model, x, y, loss)
@@ -117,7 +117,7 @@ def test_fused_ensemble_adamw_equals_torch_adamw_per_member(lrs, wds):
     {"batch_size": 32, "act": "gelu"},  # minibatches: the manual path without cached scatter matrices
 ])
 def test_trainer_fast_path_equals_autograd_path(changes):
-    base = TrainConfig(p=11, width=24, epochs=30, log_every=5, corrupt=0.3, **changes)
+    base = TrainConfig(p=11, width=24, epochs=30, log_every=5, fact_frac=0.3, **changes)
     cfgs = [base.replace(seed=0, wd=0.0), base.replace(seed=1, wd=2.0, lr=5e-3)]
     fast = train_ensemble(cfgs, progress=False)
     slow = train_ensemble(cfgs, progress=False, step=AutogradStep())
@@ -146,7 +146,7 @@ def test_fast_path_is_used_only_where_it_applies():
 
 
 def test_fast_path_runs_are_deterministic():
-    cfg = TrainConfig(p=11, width=16, epochs=20, log_every=5, corrupt=0.3, seed=3)
+    cfg = TrainConfig(p=11, width=16, epochs=20, log_every=5, fact_frac=0.3, seed=3)
     a, b = train(cfg, progress=False), train(cfg, progress=False)
     assert a.metrics == b.metrics
     np.testing.assert_array_equal(a.weights["W_in"], b.weights["W_in"])

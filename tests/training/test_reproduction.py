@@ -8,7 +8,7 @@ import pytest
 
 from rulesfacts import TrainConfig, train, train_ensemble
 
-REF = TrainConfig(p=97, width=500, train_frac=0.5, corrupt=0.35, log_every=50, n_snapshots=0)
+REF = TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, log_every=50, n_snapshots=0)
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def test_batchnorm_pushes_toward_inversion():
     # the paper's BN protocol (its BN script): no weight decay, minibatch 64, lr 1e-2·√(64/256),
     # uniform facts, BatchNorm after the activation; the control is the same run without BN.
     # Measured (docs/more-rules.md): α = 0.7, ξ = 0.1 recovers 74% of the facts without BN, 92% with.
-    cfg = TrainConfig(p=97, width=500, train_frac=0.7, corrupt=0.1, corrupt_mode="uniform", batch_size=64,
+    cfg = TrainConfig(p=97, width=500, train_frac=0.7, fact_frac=0.1, fact_mode="uniform", batch_size=64,
                       lr_batch_scaling=True, epochs=110, log_every=10, n_snapshots=0)
     off = train(cfg, progress=False).summary
     on = train(cfg.replace(batchnorm=True), progress=False).summary

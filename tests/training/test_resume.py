@@ -20,7 +20,7 @@ from rulesfacts.training.callbacks import StopAt, deferred_interrupt
 from rulesfacts.training.runfolder import RunFolderWriter
 from rulesfacts.training.trainer import RunResult, Trainer, train, train_ensemble
 
-BASE = TrainConfig(p=11, width=16, epochs=24, log_every=3, n_snapshots=4, corrupt=0.3, device="cpu")
+BASE = TrainConfig(p=11, width=16, epochs=24, log_every=3, n_snapshots=4, fact_frac=0.3, device="cpu")
 STATEFUL = BASE.replace(batch_size=16, dropout=0.2, batchnorm=True, wd=0.5)
 
 
@@ -155,7 +155,7 @@ def test_a_diverging_member_does_not_disturb_its_ensemble_mates(tmp_path, monkey
 
 def test_ensemble_equals_members_alone_bit_for_bit():
     """Batched members give exactly (not just approximately) the numbers of lone runs."""
-    cfgs = [STATEFUL, STATEFUL.replace(seed=4, lr=3e-3, corrupt=0.0, dropout=0.0)]
+    cfgs = [STATEFUL, STATEFUL.replace(seed=4, lr=3e-3, fact_frac=0.0, dropout=0.0)]
     together = train_ensemble(cfgs, progress=False)
     for cfg, res in zip(cfgs, together, strict=True):
         alone = train(cfg, progress=False)

@@ -29,7 +29,7 @@ def reference_train(cfg: TrainConfig, w_in: np.ndarray, w_out: np.ndarray) -> tu
         fc1.weight.copy_(torch.from_numpy(w_in))
         fc2.weight.copy_(torch.from_numpy(w_out))
     params = [fc1.weight, fc2.weight]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.wd)
+    opt = torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.adam_eps, weight_decay=cfg.wd)
     for _ in range(cfg.epochs):
         opt.zero_grad()
         out = fc2(fc1(x) ** 2)
@@ -53,7 +53,7 @@ def initial_weights(cfg: TrainConfig) -> dict:
     {"loss": "mse", "l1": 1e-4, "l2": 1e-3},
 ])
 def test_matches_one_model_reference(changes):
-    cfg = TrainConfig(p=11, width=24, epochs=40, corrupt=0.2, seed=2, log_every=40, **changes)
+    cfg = TrainConfig(p=11, width=24, epochs=40, fact_frac=0.2, seed=2, log_every=40, **changes)
     init = initial_weights(cfg)
     ref_in, ref_out = reference_train(cfg, init["W_in"], init["W_out"])
     got = train(cfg, progress=False).weights
@@ -67,8 +67,8 @@ def test_ensemble_equals_each_member_alone():
     """The hand-written full-batch path: members with their own lr, wd, l2 and labels train in
     one batch as they do alone (blocks of several members vs one: another summation order)."""
     base = TrainConfig(p=13, width=32, epochs=60, log_every=20)
-    cfgs = [base.replace(seed=0, wd=0.0, corrupt=0.1), base.replace(seed=1, wd=2.0, corrupt=0.4, lr=5e-3),
-            base.replace(seed=2, wd=0.5, corrupt=0.0, l2=1e-3)]
+    cfgs = [base.replace(seed=0, wd=0.0, fact_frac=0.1), base.replace(seed=1, wd=2.0, fact_frac=0.4, lr=5e-3),
+            base.replace(seed=2, wd=0.5, fact_frac=0.0, l2=1e-3)]
     together = train_ensemble(cfgs, progress=False)
     split = make_split(base)
     atol = trajectory_atol(base.epochs, max(c.lr for c in cfgs), max(split.n_train, base.width, base.p))
@@ -84,7 +84,7 @@ def test_ensemble_equals_each_member_alone():
 
 
 def test_subset_metrics_are_consistent():
-    cfg = TrainConfig(p=17, width=64, epochs=150, corrupt=0.3, log_every=50, seed=1)
+    cfg = TrainConfig(p=17, width=64, epochs=150, fact_frac=0.3, log_every=50, seed=1)
     res = train(cfg, progress=False)
     n_facts, n_train = res.summary["n_facts"], res.summary["n_train"]
     # each accuracy is an exact count divided by the subset size in float32: relative error ≤ u
@@ -94,12 +94,12 @@ def test_subset_metrics_are_consistent():
         # all-train accuracy is the count-weighted mix of clean and memorized facts
         mix = (row["clean_acc"] * (n_train - n_facts) + row["facts_memorized"] * n_facts) / n_train
         assert row["train_acc"] == pytest.approx(mix, abs=2 * U_FLOAT32 + 8 * U_FLOAT64)
-    clean = train(cfg.replace(corrupt=0.0, epochs=10), progress=False)
+    clean = train(cfg.replace(fact_frac=0.0, epochs=10), progress=False)
     assert clean.summary["facts_memorized"] is None and clean.summary["n_facts"] == 0
 
 
 def test_run_folder(tmp_path):
-    cfg = TrainConfig(p=11, width=16, epochs=50, log_every=5, n_snapshots=4, corrupt=0.2)
+    cfg = TrainConfig(p=11, width=16, epochs=50, log_every=5, n_snapshots=4, fact_frac=0.2)
     res = train(cfg, tmp_path / "run", progress=False)
     run = load_run(tmp_path / "run")
     assert run.config == cfg

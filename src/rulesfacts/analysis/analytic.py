@@ -57,7 +57,7 @@ def analytic_config(p: int, width: int) -> TrainConfig:
     """The config whose split the analytic net is scored on: modular addition, no corruption.
     Train and test together are all p² pairs."""
     check_size(p, width)
-    return TrainConfig(p=p, width=width, op="add", act="quadratic", corrupt=0.0, train_frac=0.5, device="cpu")
+    return TrainConfig(p=p, width=width, op="add", act="quadratic", fact_frac=0.0, train_frac=0.5, device="cpu")
 
 
 def analytic_metrics(p: int, width: int, seed: int = 0) -> dict[str, float]:

@@ -141,7 +141,7 @@ def plot_parity(runs: dict[str, Run], path: Path, tables: dict[str, pd.DataFrame
     ax_acc.legend(fontsize=7)
     ax_mass.legend(fontsize=7)
     ax_bits.legend(fontsize=7)
-    fig.suptitle(f"sparse parity n={cfg.n_bits} k={cfg.k} n_train={cfg.n_train} ξ={cfg.corrupt} "
+    fig.suptitle(f"sparse parity n={cfg.n_bits} k={cfg.k} train_size={cfg.train_size} ξ={cfg.fact_frac} "
                  f"N={cfg.width} {cfg.act} {cfg.loss}", fontsize=10)
     fig.tight_layout()
     return save_figure(fig, path)

@@ -83,7 +83,7 @@ def analyze_mlp(run: Run, out_dir: Path, options: AnalyzeOptions,
                         for o in options.orders], ignore_index=True)
     dyn = run_dynamics(run, options.r, table.attrs["ipr_threshold"], progress=advance) if options.dynamics else None
     compare = compare_to_analytic(table)
-    title = (f"p={cfg.p} N={cfg.width} α={cfg.train_frac} ξ={cfg.corrupt} wd={cfg.wd} "
+    title = (f"p={cfg.p} N={cfg.width} α={cfg.train_frac} ξ={cfg.fact_frac} wd={cfg.wd} "
              f"epochs={run.summary.get('epochs')}")
 
     ensure_writable_dir(out_dir)

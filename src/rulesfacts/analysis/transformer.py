@@ -78,7 +78,7 @@ def analyze_transformer(run: Run, out_dir: Path, options: Any = None,
     write_text(Path(out_dir) / "embedding.csv", table.to_csv(index=False, float_format="%.6g"))
     times = (run.summary.get("epoch_train_99"), run.summary.get("epoch_test_99"))
     fig = plot_embedding(energy, table, p, Path(out_dir) / "embedding.png",
-                         f"transformer p={p} α={cfg.train_frac} ξ={cfg.corrupt} d={cfg.d_model} "
+                         f"transformer p={p} α={cfg.train_frac} ξ={cfg.fact_frac} d={cfg.d_model} "
                          f"lr={cfg.lr:g} wd={cfg.wd:g}", times)
     return {
         "model": cfg.model, "run_dir": str(run.path), "out_dir": str(out_dir),

@@ -225,7 +225,7 @@ class BaselineClock:
         self.target = nn.functional.one_hot(self.y, p).float()
         torch.manual_seed(cfg.seed)
         self.fc1, self.fc2 = nn.Linear(2 * p, cfg.width, bias=False), nn.Linear(cfg.width, p, bias=False)
-        self.opt = torch.optim.AdamW([self.fc1.weight, self.fc2.weight], lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
+        self.opt = torch.optim.AdamW([self.fc1.weight, self.fc2.weight], lr=cfg.lr, betas=cfg.betas, eps=cfg.adam_eps,
                                      weight_decay=cfg.wd)
         self.loss = nn.MSELoss()
         self.run(1)
@@ -316,12 +316,12 @@ def trainer_table(cfg: BenchConfig, progress: Callable[[str], None] = lambda s: 
     """Model-epochs/s and useful GFLOP/s of ours (per ensemble size, fp32 and bf16, hand-written
     and autograd backward) and of the baseline, interleaved round by round; ratios are medians of
     per-round ratios to the baseline measured in the same round."""
-    from rulesfacts.config.train import n_examples, n_train
+    from rulesfacts.config.train import n_examples, train_count
 
     rows = []
     for p, width in cfg.sizes:
         ref = reference_configs(p, width, 1, cfg.train_frac, cfg.log_every)[0]
-        ntr = n_train(ref)
+        ntr = train_count(ref)
         flops = useful_flops(p, width, ntr, n_examples(ref) - ntr, cfg.log_every)
         clocks: dict[str, Any] = {"peak fp32": PeakClock("float32"), "baseline": BaselineClock(ref)}
         if cfg.bf16:

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from rulesfacts.cli.common import JSON_OPTION, emit, int_list, say
+from rulesfacts.config import warn_renamed
 from rulesfacts.errors import ConfigError
 from rulesfacts.runtime import progress as progress_bar
 
@@ -24,8 +25,11 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("m1", help="m1 (Yu et al. Thm 7.3) | m2 (Park et al.) | m3 (Vardi et al.) | mlp"),
         data_dir: Path = typer.Option(None, "--data-dir", help="Folder with MNIST/Fashion IDX or npz, or CIFAR-10 "
                                       "python batches (never downloaded)."),
-        n_train: int = typer.Option(None, help="Training images per class (default: all; the paper uses 500)."),
-        n_test: int = typer.Option(None, help="Test images per class (default: all)."),
+        train_per_class: int = typer.Option(None, help="Training images per class (default: all; the paper uses "
+                                            "500)."),
+        test_per_class: int = typer.Option(None, help="Test images per class (default: all)."),
+        old_n_train: int = typer.Option(None, "--n-train", hidden=True),
+        old_n_test: int = typer.Option(None, "--n-test", hidden=True),
         normalize: str = typer.Option("unit", help="unit ([0,1] pixels, paper) | standard | l2 | none"),
         seed: int = typer.Option(0, help="Seed of the subsample, projections and MLP init."),
         all_pairs: bool = typer.Option(False, "--all-pairs", help="Every class pair × every method (or --methods)."),
@@ -46,7 +50,13 @@ def register(app: typer.Typer) -> None:
 
         method_list = [m for m in methods.replace(" ", "").split(",") if m]
         ex.check_methods(method_list + [method])
-        check_pair_options(n_train, n_test, normalize)
+        if old_n_train is not None:
+            warn_renamed("n_train", "train_per_class")
+            train_per_class = old_n_train if train_per_class is None else train_per_class
+        if old_n_test is not None:
+            warn_renamed("n_test", "test_per_class")
+            test_per_class = old_n_test if test_per_class is None else test_per_class
+        check_pair_options(train_per_class, test_per_class, normalize)
         sizes = int_list(size_curve, "size_curve", "10,30,100") if size_curve is not None else None
         widths = int_list(width_curve, "width_curve", "1,2,4,8") if width_curve is not None else None
         modes = sum([all_pairs, sizes is not None, widths is not None])
@@ -66,7 +76,8 @@ def register(app: typer.Typer) -> None:
         if all_pairs:
             pairs = ex.class_pairs(data)
             with progress_bar(len(pairs), f"{dataset}: class pairs", progress) as step:
-                df = ex.pair_table(data, method_list, pairs, n_train, n_test, normalize, seed, on_pair=lambda _: step())
+                df = ex.pair_table(data, method_list, pairs, train_per_class, test_per_class, normalize, seed,
+                                    on_pair=lambda _: step())
             summary = _write(df, out, f"memorize-pairs-{dataset}", ex.plot_heatmap, ex.table_markdown(df))
             summary |= {f"{m}_{k}": float(df[df.method == m][k].mean()) for m in method_list
                         for k in ("train_acc", "test_acc", "seconds")}
@@ -79,14 +90,15 @@ def register(app: typer.Typer) -> None:
             summary["min_train_acc"] = float(df["train_acc"].min())
         elif widths is not None:
             with progress_bar(len(widths) * seeds, f"{dataset} {pair[0]}-{pair[1]}: widths", progress) as step:
-                df = ex.width_curve(data, pair, widths, n_train, normalize, range(seed, seed + seeds), on_run=step)
+                df = ex.width_curve(data, pair, widths, train_per_class, normalize, range(seed, seed + seeds),
+                                    on_run=step)
             summary = _write(df, out, f"memorize-width-{dataset}", ex.plot_width_curve,
                              ex.curve_markdown(df, "bottleneck"))
             summary["min_train_acc"] = float(df["train_acc"].min())
         else:
             from rulesfacts.tasks.images import make_pair
 
-            task = make_pair(data, pair[0], pair[1], n_train, n_test, normalize, seed)
+            task = make_pair(data, pair[0], pair[1], train_per_class, test_per_class, normalize, seed)
             summary = {"dataset": dataset, "pair": list(pair), "method": method,
                        **ex.run_method(task, method, seed, threads=threads)}
         emit(summary, as_json, title=f"memorize {dataset}")

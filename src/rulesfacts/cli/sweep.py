@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         sweep_dir: Path = typer.Argument(..., help="A sweep folder (with results.sqlite)."),
         metric: str = typer.Option(None, help="Draw a heatmap of this column instead (e.g. test_acc)."),
         x: str = typer.Option(None, help="Column on the x axis (default from the spec, else train_frac)."),
-        y: str = typer.Option(None, help="Column on the y axis (default from the spec, else corrupt)."),
+        y: str = typer.Option(None, help="Column on the y axis (default from the spec, else fact_frac)."),
         panel: str = typer.Option(None, help="Column with one panel per value (default: the other swept axes)."),
         out: Path = typer.Option(None, "--out", "-o", help="PNG path (default: SWEEP_DIR/phases.png or "
                                  "SWEEP_DIR/heatmap-<metric>.png); the CSV goes beside it."),

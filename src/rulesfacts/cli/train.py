@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """About a minute on a laptop: p=97, 35% of the training labels random, no weight decay.
         The net memorizes the facts AND generalizes (the paper's coexistence phase)."""
-        cfg = TrainConfig(p=97, width=500, train_frac=0.5, corrupt=0.35, wd=0.0, epochs=epochs, log_every=10)
+        cfg = TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, wd=0.0, epochs=epochs, log_every=10)
         if not as_json:
             say("[bold]rulesfacts demo[/]: modular addition mod 97, 35% of the training labels are random facts")
         result = train_and_plot(cfg, out, resume=False, progress=not quiet)

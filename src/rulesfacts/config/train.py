@@ -30,7 +30,7 @@ ACTS = ("quadratic", "relu", "gelu")
 LOSSES = ("mse", "ce")
 TASKS = ("modular", "parity")
 MODELS = ("mlp", "transformer")
-CORRUPT_MODES = ("wrong", "uniform")
+FACT_MODES = ("wrong", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16")
 DROPOUT_POSITIONS = ("pre", "post")
@@ -54,18 +54,19 @@ class TrainConfig(Config):
     op: str = param("add", Choice(OPS), "Operation: (a op b) mod p.")
     train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True),
                               "Training fraction α of all pairs (modular).")
-    corrupt: float = param(0.35, Real(0.0, 1.0, hi_open=True),
-                           "Corrupted fraction ξ of the training labels: the facts.", member=True)
-    corrupt_mode: str = param("wrong", Choice(CORRUPT_MODES),
-                              "wrong: a fact's label is never the true one; uniform: any label (the paper).",
-                              member=True)
+    fact_frac: float = param(0.35, Real(0.0, 1.0, hi_open=True),
+                             "Fraction ξ of the training labels replaced by random ones: the facts.", member=True,
+                             deprecated=("corrupt",))
+    fact_mode: str = param("wrong", Choice(FACT_MODES),
+                           "wrong: a fact's label is never the true one; uniform: any label (the paper).",
+                           member=True, deprecated=("corrupt_mode",))
     data_seed: int | None = param(None, Maybe(SEED, "the value of seed"), "Seed of the split and the facts.",
                                   member=True)
     # sparse parity task
     n_bits: int = param(30, Int(1, 1000), "Parity: number of input bits n.")
     k: int = param(3, Int(1, 1000), "Parity: size k of the hidden subset (≤ n_bits).")
-    n_train: int = param(1200, Int(1, MAX_SIZE), "Parity: training-set size.")
-    n_test: int = param(2000, Int(1, MAX_SIZE), "Parity: test-set size.")
+    train_size: int = param(1200, Int(1, MAX_SIZE), "Parity: training-set size.", deprecated=("n_train",))
+    test_size: int = param(2000, Int(1, MAX_SIZE), "Parity: test-set size.", deprecated=("n_test",))
     # model
     model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, or a one-layer transformer (modular).")
     width: int = param(500, Int(1, 100_000), "Hidden width N.")
@@ -84,7 +85,7 @@ class TrainConfig(Config):
     loss: str = param("mse", Choice(LOSSES), "Loss: MSE on one-hot targets (the paper) or cross-entropy.")
     lr: float = param(1e-2, Real(0.0, lo_open=True), "Learning rate (AdamW).", member=True)
     betas: tuple[float, float] = param((0.9, 0.98), Pair(Real(0.0, 1.0, hi_open=True)), "Adam's (β1, β2).")
-    eps: float = param(1e-8, Real(0.0, lo_open=True), "Adam's ε.")
+    adam_eps: float = param(1e-8, Real(0.0, lo_open=True), "Adam's ε.", deprecated=("eps",))
     wd: float = param(0.0, Real(0.0), "Decoupled weight decay (AdamW).", member=True)
     l2: float = param(0.0, Real(0.0), "Coupled L2 penalty l2/2 · ||w||² added to the loss.", member=True)
     l1: float = param(0.0, Real(0.0), "Coupled L1 penalty l1 · ||w||₁ added to the loss.", member=True)
@@ -112,12 +113,12 @@ class TrainConfig(Config):
         if self.model == "transformer" and self.task != "modular":
             raise self.reject("model", "'mlp' for task=parity (the transformer reads (a, b) tokens)")
         if self.task == "modular":
-            total, ntr = n_examples(self), n_train(self)
+            total, ntr = n_examples(self), train_count(self)
             if ntr < 1 or ntr >= total:
                 raise self.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} "
                                                 "pairs")
-        if self.batch_size > n_train(self):
-            raise self.reject("batch_size", f"0 (full batch) or ≤ the {n_train(self)} training examples")
+        if self.batch_size > train_count(self):
+            raise self.reject("batch_size", f"0 (full batch) or ≤ the {train_count(self)} training examples")
         if self.batchnorm and self.batch_size == 1:
             raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
         if self.model == "transformer" and (self.dropout > 0 or self.batchnorm):
@@ -167,11 +168,11 @@ def _is_prime(n: int) -> bool:
 def n_examples(cfg: TrainConfig) -> int:
     """Size of the full example set the train/test split is drawn from."""
     if cfg.task == "parity":
-        return cfg.n_train + cfg.n_test
+        return cfg.train_size + cfg.test_size
     return cfg.p * (cfg.p - 1) if cfg.op == "div" else cfg.p * cfg.p
 
 
-def n_train(cfg: TrainConfig) -> int:
+def train_count(cfg: TrainConfig) -> int:
     if cfg.task == "parity":
-        return cfg.n_train
+        return cfg.train_size
     return int(cfg.train_frac * n_examples(cfg))

@@ -76,13 +76,14 @@ def class_pairs(data: ImageData) -> list[tuple[int, int]]:
 
 
 def pair_table(data: ImageData, methods: Iterable[str] = METHODS, pairs: Iterable[tuple[int, int]] | None = None,
-               n_train: int | None = None, n_test: int | None = None, normalize: str = "unit", seed: int = 0,
+               train_per_class: int | None = None, test_per_class: int | None = None, normalize: str = "unit",
+               seed: int = 0,
                on_pair: Callable[[tuple[int, int]], None] | None = None) -> pd.DataFrame:
     """One row per (pair, method). The MLP gets the parameter budget of M2 on the same pair."""
     methods = check_methods(methods)
     rows = []
     for a, b in (list(pairs) if pairs is not None else class_pairs(data)):
-        task = make_pair(data, a, b, n_train, n_test, normalize, seed)
+        task = make_pair(data, a, b, train_per_class, test_per_class, normalize, seed)
         budget = None
         for method in methods:
             res = run_method(task, method, seed, mlp_params=budget)
@@ -101,7 +102,7 @@ def size_curve(data: ImageData, pair: tuple[int, int], sizes: Iterable[int], met
     methods = check_methods(methods)
     rows = []
     for n, seed in itertools.product(sizes, seeds):
-        task = make_pair(data, *pair, n_train=int(n), normalize=normalize, seed=seed)
+        task = make_pair(data, *pair, train_per_class=int(n), normalize=normalize, seed=seed)
         for method in methods:
             rows.append({"dataset": data.name, "a": pair[0], "b": pair[1], "n_per_class": int(n), "seed": seed,
                          "method": method, **run_method(task, method, seed)})
@@ -110,7 +111,7 @@ def size_curve(data: ImageData, pair: tuple[int, int], sizes: Iterable[int], met
     return pd.DataFrame(rows)
 
 
-def width_curve(data: ImageData, pair: tuple[int, int], widths: Iterable[int], n_train: int | None = None,
+def width_curve(data: ImageData, pair: tuple[int, int], widths: Iterable[int], train_per_class: int | None = None,
                 normalize: str = "unit", seeds: Iterable[int] = (0,),
                 on_run: Callable[[], None] | None = None) -> pd.DataFrame:
     """M1 behind a random width-k linear bottleneck, k from 1 to d, beside M2 and M3 (width 1).
@@ -121,7 +122,7 @@ def width_curve(data: ImageData, pair: tuple[int, int], widths: Iterable[int], n
     """
     rows = []
     for seed in seeds:
-        task = make_pair(data, *pair, n_train=n_train, normalize=normalize, seed=seed)
+        task = make_pair(data, *pair, train_per_class=train_per_class, normalize=normalize, seed=seed)
         for k in widths:
             if not 1 <= k <= task.dim:
                 raise ConfigError("width", k, f"from 1 to the data dimension {task.dim}")

@@ -216,7 +216,7 @@ def prune_data(run: Run, weights: dict[str, np.ndarray] | None, opts: RunReportO
 def config_line(run: Run) -> str:
     c = run.config
     parts = [f"{c.task} p={c.p} op={c.op}" if c.task == "modular" else f"parity n={c.n_bits} k={c.k}",
-             f"α={c.train_frac:g}", f"ξ={c.corrupt:g}", f"{c.model} N={c.width} {c.act}", f"loss={c.loss}",
+             f"α={c.train_frac:g}", f"ξ={c.fact_frac:g}", f"{c.model} N={c.width} {c.act}", f"loss={c.loss}",
              f"lr={c.lr:g}", f"wd={c.wd:g}"]
     parts += [f"{k}={getattr(c, k):g}" for k in ("l1", "l2", "dropout") if getattr(c, k)]
     return "  ".join(parts) + f"  seed={c.seed}  epochs={c.epochs}"
@@ -238,12 +238,12 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
 
 def run_title(c) -> str:
     """A one-line description of a run's config for figure titles."""
-    data = (f"parity n={c.n_bits} k={c.k} n_train={c.n_train}" if c.task == "parity"
+    data = (f"parity n={c.n_bits} k={c.k} train_size={c.train_size}" if c.task == "parity"
             else f"{c.op} mod {c.p} α={c.train_frac}")
     model = f"transformer d={c.d_model}" if c.model == "transformer" else f"MLP N={c.width} {c.act}"
     regs = ", ".join(f"{k}={getattr(c, k):g}" for k in ("wd", "l1", "l2", "dropout") if getattr(c, k))
     bn = ", BatchNorm" if c.batchnorm else ""
-    return f"{data} ξ={c.corrupt} · {model} · {regs or 'no regularization'}{bn}"
+    return f"{data} ξ={c.fact_frac} · {model} · {regs or 'no regularization'}{bn}"
 
 
 def plot_run_curves(run: Run, path: Path) -> Path:

@@ -1,7 +1,7 @@
 """The data of a sweep report: phase diagrams as clickable grids, and every run's curves and spectra.
 
 The cells are those of ``rulesfacts phase``: ``sweep.diagrams.phase_cells`` on the results table,
-with the axes of the sweep's ``[diagram]`` (default α = train_frac, ξ = corrupt) and one panel per
+with the axes of the sweep's ``[diagram]`` (default α = train_frac, ξ = fact_frac) and one panel per
 value of the remaining swept axes (the regularizer: wd, l1, dropout, ...). Seeds are replicates: a
 cell holds all of them, shows their majority phase (ties by the fixed phase order of
 ``sweep.diagrams``), its agreement and the mean of each metric, and lists its runs.

@@ -10,7 +10,7 @@ Fields of the table:
   table;
 - a *replicate field* (``REPLICATE_FIELDS``: seed, data_seed) marks repeats of one experiment:
   its runs share a cell, and it is never an axis or a panel;
-- x and y are the diagram's axes (``[diagram]`` of spec.toml; default α = train_frac, ξ = corrupt).
+- x and y are the diagram's axes (``[diagram]`` of spec.toml; default α = train_frac, ξ = fact_frac).
   An axis that does not vary in the table is replaced by the first swept field left (so a sweep
   over other axes still draws a map). There is one panel per value of the other swept fields, or
   of the one ``panel`` field named (then the other swept fields are pooled in the cells).
@@ -52,7 +52,7 @@ METRICS = {
     "epoch_test_99": "epoch test ≥ 99%", "epoch_train_99": "epoch train ≥ 99%", "test_loss": "test loss",
     "train_loss": "train loss", "seconds": "seconds",
 }
-AXIS_LABELS = {"train_frac": "training fraction α", "corrupt": "corruption ξ", "wd": "weight decay"}
+AXIS_LABELS = {"train_frac": "training fraction α", "fact_frac": "corruption ξ", "wd": "weight decay"}
 ALL_RUNS = "all runs"  # the label of the only panel when nothing is left to split on
 UNKNOWN = "unknown"  # the phase of a run whose row has none
 
@@ -63,7 +63,7 @@ def swept_fields(table: pd.DataFrame) -> list[str]:
     return [n for n in AXIS_FIELDS if n in table.columns and table[n].astype(str).nunique() > 1]
 
 
-def diagram_axes(table: pd.DataFrame, x: str = "train_frac", y: str = "corrupt",
+def diagram_axes(table: pd.DataFrame, x: str = "train_frac", y: str = "fact_frac",
                  panel: str = "") -> tuple[str, str, list[str]]:
     """(x, y, panel fields) of ``table``'s phase map, by the rules of the module docstring."""
     for name, value in (("x", x), ("y", y), ("panel", panel)):
@@ -109,7 +109,7 @@ def _check_column(table: pd.DataFrame, name: str) -> None:
         raise ConfigError("metric", name, f"a column of the results table ({', '.join(map(str, table.columns))})")
 
 
-def phase_cells(table: pd.DataFrame, x: str = "train_frac", y: str = "corrupt", panel: str = "") -> pd.DataFrame:
+def phase_cells(table: pd.DataFrame, x: str = "train_frac", y: str = "fact_frac", panel: str = "") -> pd.DataFrame:
     """The phase map of ``table`` (one row per run): one row per cell, sorted by panel, x, y.
 
     Columns: the panel fields, x, y, ``phase`` (majority, ties by ``PHASES`` order),
@@ -138,7 +138,7 @@ def phase_cells(table: pd.DataFrame, x: str = "train_frac", y: str = "corrupt", 
     return cells
 
 
-def metric_cells(table: pd.DataFrame, metric: str, x: str = "train_frac", y: str = "corrupt",
+def metric_cells(table: pd.DataFrame, metric: str, x: str = "train_frac", y: str = "fact_frac",
                  panel: str = "") -> pd.DataFrame:
     """One row per cell (the cells of ``phase_cells``): mean, standard deviation and count of any
     numeric column ``metric`` over the cell's runs; ``attrs`` as in ``phase_cells``."""
@@ -242,7 +242,7 @@ def plot_phase_diagram(cells: pd.DataFrame, path: Path | str, value: str = "phas
     return save_figure(fig, Path(path))
 
 
-def write_phase_map(table: pd.DataFrame, path: Path | str, x: str = "train_frac", y: str = "corrupt",
+def write_phase_map(table: pd.DataFrame, path: Path | str, x: str = "train_frac", y: str = "fact_frac",
                     panel: str = "", title: str = "") -> dict[str, Any]:
     """``rulesfacts phase``: the phase map of ``table`` as ``path`` (PNG) and ``path`` with .csv
     (the cells, run ids left out); returns the summary it prints."""
@@ -256,7 +256,7 @@ def write_phase_map(table: pd.DataFrame, path: Path | str, x: str = "train_frac"
 
 
 def write_metric_map(table: pd.DataFrame, metric: str, path: Path | str, x: str = "train_frac",
-                     y: str = "corrupt", panel: str = "", title: str = "") -> dict[str, Any]:
+                     y: str = "fact_frac", panel: str = "", title: str = "") -> dict[str, Any]:
     """``rulesfacts phase --metric``: the mean of ``metric`` per cell as ``path`` (PNG) and its CSV."""
     cells = metric_cells(table, metric, x, y, panel)
     png = plot_phase_diagram(cells, path, metric, title=title)

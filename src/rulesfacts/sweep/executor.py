@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rulesfacts.config.train import TrainConfig, ensemble_key, n_train
+from rulesfacts.config.train import TrainConfig, ensemble_key, train_count
 from rulesfacts.errors import ConfigError, RulesfactsError
 
 FLOAT_BYTES = 4
@@ -33,10 +33,10 @@ def member_bytes(cfg: TrainConfig) -> int:
     if cfg.task == "modular":
         n_in, n_out, n_data = 2 * cfg.p, cfg.p, cfg.p * cfg.p
     else:
-        n_in, n_out, n_data = cfg.n_bits, 2, cfg.n_train + cfg.n_test
+        n_in, n_out, n_data = cfg.n_bits, 2, cfg.train_size + cfg.test_size
     width = cfg.width if cfg.model == "mlp" else 4 * cfg.d_model
     params = width * (n_in + n_out)
-    step = (cfg.batch_size or n_train(cfg))
+    step = (cfg.batch_size or train_count(cfg))
     activations = max(step, n_data) * (2 * width + n_out)
     return FLOAT_BYTES * (PARAM_COPIES * params + ACTIVATION_COPIES * activations)
 

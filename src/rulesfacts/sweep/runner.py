@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from rulesfacts.config.train import TrainConfig, n_train
+from rulesfacts.config.train import TrainConfig, train_count
 from rulesfacts.errors import ConfigError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
 from rulesfacts.runtime import progress as progress_bar
@@ -149,7 +149,7 @@ def _unique(cfgs: list[TrainConfig]) -> list[tuple[str, TrainConfig]]:
 
 
 def _work(cfgs: Any) -> float:
-    return float(sum(c.epochs * n_train(c) for c in cfgs))
+    return float(sum(c.epochs * train_count(c) for c in cfgs))
 
 
 def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: int) -> float:
@@ -161,7 +161,7 @@ def estimate_seconds(groups: list[list[TrainConfig]], threads: int, parallel: in
     from rulesfacts.runtime import torch_threads
     from rulesfacts.training.trainer import train_ensemble
 
-    probe = max(groups, key=lambda g: len(g) * n_train(g[0]))
+    probe = max(groups, key=lambda g: len(g) * train_count(g[0]))
     k = min(PROBE_EPOCHS, probe[0].epochs)
     cfgs = [c.replace(epochs=k, n_snapshots=0, compile=False) for c in probe]
     with torch_threads(threads):

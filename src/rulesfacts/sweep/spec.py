@@ -9,7 +9,7 @@ A spec file has four tables (every key is checked; an unknown one is a ``ConfigE
                  | {random={low=, high=, n=, seed=0, log=false, integer=false}}
     [phases]     PhaseThresholds fields (``rulesfacts.sweep.phases``)
     [execution]  ExecutionConfig fields: executor, workers, threads, max_ensemble, max_memory_mb, address
-    [diagram]    x, y, panel: the axes of the phase maps (default train_frac, corrupt, the rest)
+    [diagram]    x, y, panel: the axes of the phase maps (default train_frac, fact_frac, the rest)
 
 The grid is the Cartesian product of the axes, in file order (the last axis varies fastest).
 """
@@ -76,7 +76,7 @@ class DiagramConfig(Config):
     prefix = "diagram."
 
     x: str = param("train_frac", AXIS_NAME, "Swept field on the x axis of the phase maps.")
-    y: str = param("corrupt", AXIS_NAME, "Swept field on the y axis.")
+    y: str = param("fact_frac", AXIS_NAME, "Swept field on the y axis.")
     panel: str = param("", AXIS_NAME, 'Swept field with one panel per value ("": every other swept axis).')
 
 

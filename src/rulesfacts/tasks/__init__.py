@@ -11,11 +11,11 @@ def make_split(cfg: TrainConfig) -> Split:
     if cfg.task == "modular":
         from rulesfacts.tasks.modular import modular_split
 
-        return modular_split(cfg.p, cfg.op, cfg.train_frac, cfg.corrupt, cfg.corrupt_mode, cfg.effective_data_seed)
+        return modular_split(cfg.p, cfg.op, cfg.train_frac, cfg.fact_frac, cfg.fact_mode, cfg.effective_data_seed)
     if cfg.task == "parity":
         from rulesfacts.tasks.parity import parity_split
 
-        return parity_split(cfg.n_bits, cfg.k, cfg.n_train, cfg.n_test, cfg.corrupt, cfg.effective_data_seed)
+        return parity_split(cfg.n_bits, cfg.k, cfg.train_size, cfg.test_size, cfg.fact_frac, cfg.effective_data_seed)
     raise AssertionError(cfg.task)  # validate() rejects unknown tasks
 
 

@@ -200,9 +200,10 @@ def _checked(name: str, xtr, ytr, xte, yte, path: Path) -> ImageData:
 # ---------------------------------------------------------------- pairs
 
 
-def make_pair(data: ImageData, a: int, b: int, n_train: int | None = None, n_test: int | None = None,
-              normalize: str = "unit", seed: int = 0) -> PairTask:
-    """Class ``a`` (+1) vs class ``b`` (−1) with at most ``n_train`` training (``n_test`` test) images per class.
+def make_pair(data: ImageData, a: int, b: int, train_per_class: int | None = None,
+              test_per_class: int | None = None, normalize: str = "unit", seed: int = 0) -> PairTask:
+    """Class ``a`` (+1) vs class ``b`` (−1) with at most ``train_per_class`` training (``test_per_class``
+    test) images per class.
 
     ``normalize``: "unit" divides by the pixel maximum (the paper's [0, 1] images), "standard"
     z-scores each feature with the training statistics, "l2" scales every image to unit norm,
@@ -214,19 +215,19 @@ def make_pair(data: ImageData, a: int, b: int, n_train: int | None = None, n_tes
             raise ConfigError(field, c, f"a class of {data.name}: {classes}")
     if a == b:
         raise ConfigError("pair", (a, b), "two different classes")
-    check_pair_options(n_train, n_test, normalize)
+    check_pair_options(train_per_class, test_per_class, normalize)
     rng = np.random.default_rng(seed)
-    xtr, ytr = _take(data.x_train, data.y_train, a, b, n_train, rng)
-    xte, yte = _take(data.x_test, data.y_test, a, b, n_test, rng)
+    xtr, ytr = _take(data.x_train, data.y_train, a, b, train_per_class, rng)
+    xte, yte = _take(data.x_test, data.y_test, a, b, test_per_class, rng)
     xtr, xte = normalize_features(xtr, xte, normalize, _PIXEL_MAX.get(data.name))
     return PairTask(data.name, (a, b), xtr, ytr, xte, yte)
 
 
-def check_pair_options(n_train: int | None, n_test: int | None, normalize: str) -> None:
+def check_pair_options(train_per_class: int | None, test_per_class: int | None, normalize: str) -> None:
     """Validate the per-pair options once, before any work (the CLI calls it up front)."""
     if normalize not in NORMALIZATIONS:
         raise ConfigError("normalize", normalize, f"one of {', '.join(NORMALIZATIONS)}")
-    for field, n in (("n_train", n_train), ("n_test", n_test)):
+    for field, n in (("train_per_class", train_per_class), ("test_per_class", test_per_class)):
         if n is not None and n < 1:
             raise ConfigError(field, n, "a positive number of images per class")
 

@@ -33,14 +33,14 @@ def apply_op(a: np.ndarray, b: np.ndarray, p: int, op: str) -> np.ndarray:
     raise ValueError(f"unknown op {op!r}")
 
 
-def modular_split(p: int, op: str, train_frac: float, corrupt: float, corrupt_mode: str, seed: int) -> Split:
+def modular_split(p: int, op: str, train_frac: float, fact_frac: float, fact_mode: str, seed: int) -> Split:
     pairs, y = all_pairs(p, op)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
     pairs, y = pairs[order], y[order]
     n_train = int(train_frac * len(y))
-    n_facts = int(corrupt * n_train)
-    y_train = corrupt_labels(y[:n_train], n_facts, p, corrupt_mode, rng)
+    n_facts = int(fact_frac * n_train)
+    y_train = corrupt_labels(y[:n_train], n_facts, p, fact_mode, rng)
     is_fact = np.zeros(n_train, dtype=bool)
     is_fact[:n_facts] = True
     # token ids: a in [0, p), b in [p, 2p): one-hot(a) ⊕ one-hot(b) as two embedding rows

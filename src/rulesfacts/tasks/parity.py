@@ -28,13 +28,13 @@ def parity_labels(x: np.ndarray, subset: np.ndarray) -> np.ndarray:
     return (np.prod(x[:, subset], axis=1) < 0).astype(np.int64)
 
 
-def parity_split(n_bits: int, k: int, n_train: int, n_test: int, corrupt: float, seed: int) -> Split:
+def parity_split(n_bits: int, k: int, n_train: int, n_test: int, fact_frac: float, seed: int) -> Split:
     """Train and test sets of sparse parity, inputs float32 in {−1, +1}^n (``vocab`` 0)."""
     subset = parity_subset(n_bits, k, seed)
     rng = np.random.default_rng(seed)
     x = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=(n_train + n_test, n_bits))
     y = parity_labels(x, subset)
-    n_facts = int(corrupt * n_train)
+    n_facts = int(fact_frac * n_train)
     y_train = y[:n_train].copy()
     y_train[:n_facts] = 1 - y_train[:n_facts]
     is_fact = np.zeros(n_train, dtype=bool)

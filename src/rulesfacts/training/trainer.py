@@ -101,7 +101,7 @@ class Trainer:
         lr = torch.tensor([c.effective_lr for c in cfgs], device=dev)
         self.l1, self.l2 = vec("l1"), vec("l2")
         self.use_penalty = bool((self.l1 > 0).any() or (self.l2 > 0).any())
-        self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.eps)
+        self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.adam_eps)
         # one stream for the minibatch order and one for dropout masks per member, so a member's
         # numbers do not depend on whether its ensemble mates use dropout
         self.gens = [torch.Generator(device=dev).manual_seed(c.seed + RNG_OFFSET) for c in cfgs]
