@@ -124,7 +124,7 @@ def test_any_allowed_value_passes_its_field_check(cls, name, data):
 
 @pytest.mark.parametrize(("cls", "value", "field"), [
     ("rulesfacts.theory.config:RAFPoint", {"alpha": "2"}, "alpha"),
-    ("rulesfacts.theory.config:RAFPoint", {"eps": True}, "eps"),
+    ("rulesfacts.theory.config:RAFPoint", {"fact_frac": True}, "fact_frac"),
     ("rulesfacts.config.train:TrainConfig", {"p": 2.5}, "p"),
     ("rulesfacts.config.train:TrainConfig", {"bias": "yes"}, "bias"),
     ("rulesfacts.sweep.spec:ExecutionConfig", {"workers": "4"}, "execution.workers"),

@@ -78,8 +78,8 @@ def test_theory_commands_use_their_own_alpha_default(capsys, monkeypatch):
     assert code == 0 and "[default: 2.0]" in out and "--mustar" in out
     code, out, _ = run_cli(["theory", "--json"], capsys)
     assert code == 0 and json.loads(out)["alpha"] == 2.0
-    code, _, err = run_cli(["theory", "--alpha", "2", "--eps", "true", "--json"], capsys)
-    assert code == 2 and "--eps" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(["theory", "--alpha", "2", "--fact-frac", "true", "--json"], capsys)
+    assert code == 2 and "--fact-frac" in err and len(err.strip().splitlines()) == 1
 
 
 # -- renamed fields ---------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_diverging_state_evolution_is_one_line(capsys, monkeypatch):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["theory", "--alpha", "-1"], "alpha=-1.0 is not allowed"),
-    (["theory", "--eps", "2"], "eps=2.0 is not allowed"),
+    (["theory", "--fact-frac", "2"], "fact_frac=2.0 is not allowed"),
     (["theory", "--learner", "svm"], "learner='svm' is not allowed"),
     (["sweep", "small", "--set", "lr=-1", "--dry-run"], "lr=-1"),
     (["sweep", "small", "--axis", "p=4,6", "--set", "op=div", "--dry-run"], "p=4 is not allowed"),

@@ -8,7 +8,7 @@ from tests.report.conftest import needs_theory
 
 def test_spec_file_is_read_and_validated(theory_spec, tmp_path):
     spec = load_theory_spec(theory_spec)
-    assert spec.eps == (0.1, 0.3) and spec.lam == (0.01, 0.1, 1.0) and spec.n_alpha == 8
+    assert spec.fact_frac == (0.1, 0.3) and spec.lam == (0.01, 0.1, 1.0) and spec.n_alpha == 8
     np.testing.assert_allclose(spec.alphas[[0, -1]], [0.2, 5.0])
     assert np.allclose(np.diff(np.log(spec.alphas)), np.log(25) / 7)  # log-spaced
     bad = tmp_path / "bad.toml"
@@ -23,7 +23,7 @@ def test_spec_file_is_read_and_validated(theory_spec, tmp_path):
         load_theory_spec(bad)
 
 
-@pytest.mark.parametrize("kw,field", [({"eps": 1.5}, "theory.eps"), ({"lam": [-1.0]}, "theory.lam"),
+@pytest.mark.parametrize("kw,field", [({"fact_frac": 1.5}, "theory.fact_frac"), ({"lam": [-1.0]}, "theory.lam"),
                                       ({"alpha_min": 0}, "theory.alpha_min"), ({"alpha_max": 0.05}, "theory.alpha_max"),
                                       ({"n_alpha": 1}, "theory.n_alpha")])
 def test_spec_values_are_checked(kw, field):
@@ -32,7 +32,7 @@ def test_spec_values_are_checked(kw, field):
 
 
 def test_a_single_number_becomes_a_one_value_grid():
-    assert TheorySpec(eps=0.2, lam=0.5).lam == (0.5,)
+    assert TheorySpec(fact_frac=0.2, lam=0.5).lam == (0.5,)
 
 
 @needs_theory

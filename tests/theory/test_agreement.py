@@ -17,18 +17,18 @@ from rulesfacts.theory.config import RAFPoint
 from rulesfacts.theory.simulate import simulate_point
 
 POINTS = [
-    dict(learner="linear", loss="square", alpha=2.0, eps=0.2, lam=0.1),
-    dict(learner="linear", loss="hinge", alpha=2.0, eps=0.2, lam=0.1),
-    dict(learner="linear", loss="logistic", alpha=2.0, eps=0.2, lam=0.1),
-    dict(learner="linear", loss="square", alpha=0.5, eps=0.3, lam=1e-3),  # interpolation: facts memorized
-    dict(learner="linear", loss="hinge", alpha=1.5, eps=0.2, lam=1e-2),  # below α_c(0.2) ≈ 3: separable
-    dict(learner="linear", loss="logistic", alpha=1.0, eps=0.3, lam=1e-2),
-    dict(learner="kernel", loss="square", alpha=2.0, eps=0.2, lam=0.1, mu1=1.0, mustar=1.0),  # memorized
-    dict(learner="kernel", loss="hinge", alpha=2.0, eps=0.2, lam=0.5, mu1=1.0, mustar=0.5),
-    dict(learner="kernel", loss="logistic", alpha=1.5, eps=0.3, lam=0.1, mu1=0.8, mustar=0.6),
-    dict(learner="rf", loss="square", alpha=1.0, eps=0.2, lam=0.1, kappa=1.0, act="relu"),
-    dict(learner="rf", loss="hinge", alpha=1.0, eps=0.2, lam=0.1, kappa=1.0, act="sign"),
-    dict(learner="rf", loss="logistic", alpha=1.0, eps=0.2, lam=0.05, kappa=1.5, act="tanh"),
+    dict(learner="linear", loss="square", alpha=2.0, fact_frac=0.2, lam=0.1),
+    dict(learner="linear", loss="hinge", alpha=2.0, fact_frac=0.2, lam=0.1),
+    dict(learner="linear", loss="logistic", alpha=2.0, fact_frac=0.2, lam=0.1),
+    dict(learner="linear", loss="square", alpha=0.5, fact_frac=0.3, lam=1e-3),  # interpolation: facts memorized
+    dict(learner="linear", loss="hinge", alpha=1.5, fact_frac=0.2, lam=1e-2),  # below α_c(0.2) ≈ 3: separable
+    dict(learner="linear", loss="logistic", alpha=1.0, fact_frac=0.3, lam=1e-2),
+    dict(learner="kernel", loss="square", alpha=2.0, fact_frac=0.2, lam=0.1, mu1=1.0, mustar=1.0),  # memorized
+    dict(learner="kernel", loss="hinge", alpha=2.0, fact_frac=0.2, lam=0.5, mu1=1.0, mustar=0.5),
+    dict(learner="kernel", loss="logistic", alpha=1.5, fact_frac=0.3, lam=0.1, mu1=0.8, mustar=0.6),
+    dict(learner="rf", loss="square", alpha=1.0, fact_frac=0.2, lam=0.1, kappa=1.0, act="relu"),
+    dict(learner="rf", loss="hinge", alpha=1.0, fact_frac=0.2, lam=0.1, kappa=1.0, act="sign"),
+    dict(learner="rf", loss="logistic", alpha=1.0, fact_frac=0.2, lam=0.05, kappa=1.5, act="tanh"),
 ]
 TOL = {"e_gen": 0.006, "e_mem": 0.012}
 

@@ -23,8 +23,11 @@ def test_theory_optimal_lambda_and_bayes(capsys):
 
 
 def test_capacity_json(capsys):
-    code, out, _ = run_cli(["capacity", "--eps", "1", "--json"], capsys)
+    code, out, _ = run_cli(["capacity", "--fact-frac", "1", "--json"], capsys)
     assert code == 0 and json.loads(out)["alpha_c"] == pytest.approx(2.0)
+    code, out, err = run_cli(["capacity", "--eps", "1", "--json"], capsys)  # the old flag, for a release
+    assert code == 0 and json.loads(out)["alpha_c"] == pytest.approx(2.0)
+    assert err.strip() == "note: 'eps' is deprecated, use 'fact_frac'"
 
 
 def test_simulate_json_puts_theory_beside(capsys):
@@ -36,7 +39,7 @@ def test_simulate_json_puts_theory_beside(capsys):
 def test_curves_spec_writes_png_and_csv(tmp_path, capsys):
     spec = tmp_path / "c.toml"
     spec.write_text('[[figure]]\nname = "t"\nx = "alpha"\nxs = {start = 0.5, stop = 2, num = 4}\n'
-                    'series = {lam = [0.1, 1.0]}\nlearner = "linear"\nloss = "square"\neps = 0.2\n'
+                    'series = {lam = [0.1, 1.0]}\nlearner = "linear"\nloss = "square"\nfact_frac = 0.2\n'
                     'simulate = {d = 60, seeds = 2, xs = [1.0]}\n')
     code, out, _ = run_cli(["curves", str(spec), "--out", str(tmp_path / "o"), "--json"], capsys)
     assert code == 0 and json.loads(out)["figures"] == [str(tmp_path / "o" / "t.png")]
@@ -46,12 +49,12 @@ def test_curves_spec_writes_png_and_csv(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, needle", [
     (["theory", "--loss", "mse"], "loss"),
-    (["theory", "--eps", "2"], "eps"),
+    (["theory", "--fact-frac", "2"], "fact_frac"),
     (["theory", "--lam", "0"], "lam"),
     (["theory", "--learner", "rf", "--act", "gelu"], "act"),
     (["simulate", "--learner", "bayes"], "learner"),
     (["simulate", "--d", "1"], "d="),
-    (["capacity", "--eps", "-0.1"], "eps"),
+    (["capacity", "--fact-frac", "-0.1"], "fact_frac"),
     (["curves", "/nonexistent/spec.toml"], "not found"),
 ])
 def test_bad_input_is_one_line_exit_2(args, needle, capsys, tmp_path):
@@ -69,7 +72,7 @@ def test_bad_spec_fails_before_writing_anything(tmp_path, capsys):
 def test_tradeoff_figure_and_its_numbers(tmp_path, capsys):
     spec = tmp_path / "t.toml"
     spec.write_text('[[figure]]\nname = "f"\nx = "lam"\nxs = {start = 0.01, stop = 10, num = 5, log = true}\n'
-                    'learner = "linear"\nloss = "square"\nalpha = 0.8\neps = 0.3\ntradeoff = true\n')
+                    'learner = "linear"\nloss = "square"\nalpha = 0.8\nfact_frac = 0.3\ntradeoff = true\n')
     code, _, _ = run_cli(["curves", str(spec), "--out", str(tmp_path), "--json"], capsys)
     import pandas as pd
 

@@ -75,7 +75,7 @@ def test_bad_inputs_are_config_errors():
 
 
 def test_theory_curve_columns_and_warm_start_agree_with_cold_points():
-    df = theory_curve("linear", "hinge", [0.5, 1.0, 2.0, 4.0], eps=0.1, lam=0.05)
+    df = theory_curve("linear", "hinge", [0.5, 1.0, 2.0, 4.0], fact_frac=0.1, lam=0.05)
     assert list(df.columns[:6]) == ["alpha", "e_gen", "e_mem", "m", "q", "V"]
     cold = solve_point("linear", "hinge", 4.0, 0.1, 0.05)
     assert df["e_gen"].iloc[-1] == pytest.approx(cold["e_gen"], rel=1e-6)

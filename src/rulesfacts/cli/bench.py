@@ -429,7 +429,7 @@ def theory_speed(points: int = 5) -> dict[str, Any] | str:
         try:
             t = time.perf_counter()
             for i in range(points):
-                solve_point(learner, "square", alpha=0.5 + i * 0.5, eps=0.2, lam=0.1)
+                solve_point(learner, "square", alpha=0.5 + i * 0.5, fact_frac=0.2, lam=0.1)
             out[f"{learner}_points_per_s"] = points / (time.perf_counter() - t)
         except Exception as e:  # noqa: BLE001 - another team's code: report, don't crash the bench
             out[f"{learner}_points_per_s"] = f"unavailable ({type(e).__name__})"

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from rulesfacts.cli.common import JSON_OPTION, config_options, emit
+from rulesfacts.config import warn_renamed
 
 # The commands' defaults where they differ from RAFPoint's own (α = 1 there).
 POINT_DEFAULTS = {"alpha": 2.0}
@@ -28,11 +29,11 @@ def register(app: typer.Typer) -> None:
         point = RAFPoint(**given)
         params = _params(point)
         if optimal_lam:
-            out = optimal_lambda(point.learner, point.loss, point.alpha, point.eps, **params)
+            out = optimal_lambda(point.learner, point.loss, point.alpha, point.fact_frac, **params)
         else:
-            out = {"lam": point.lam, **solve_point(point.learner, point.loss, point.alpha, point.eps, point.lam,
+            out = {"lam": point.lam, **solve_point(point.learner, point.loss, point.alpha, point.fact_frac, point.lam,
                                                    **params)}
-        emit({"learner": point.learner, "loss": point.loss, "alpha": point.alpha, "eps": point.eps, **out},
+        emit({"learner": point.learner, "loss": point.loss, "alpha": point.alpha, "fact_frac": point.fact_frac, **out},
              as_json, "RAF theory")
 
     @app.command("simulate")
@@ -49,17 +50,18 @@ def register(app: typer.Typer) -> None:
 
         point = RAFPoint(**given)
         out: dict[str, Any] = {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
-                               "eps": point.eps, "lam": point.lam}
+                               "fact_frac": point.fact_frac, "lam": point.lam}
         out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json))
         try:
-            th = solve_point(point.learner, point.loss, point.alpha, point.eps, point.lam, **_params(point))
+            th = solve_point(point.learner, point.loss, point.alpha, point.fact_frac, point.lam, **_params(point))
             out.update({f"theory_{k}": th[k] for k in ("e_gen", "e_mem", "e_train_rule", "m", "q")})
         except RulesfactsError as e:
             out["theory_error"] = str(e)
         emit(out, as_json, "RAF simulation")
 
     @app.command("capacity")
-    def capacity_cmd(eps: float = typer.Option(1.0, "--eps", help="Fraction ε of facts, in [0, 1]."),
+    def capacity_cmd(fact_frac: float = typer.Option(1.0, "--fact-frac", help="Fraction ε of facts, in [0, 1]."),
+                     old_eps: float = typer.Option(None, "--eps", hidden=True),
                      check_d: int = typer.Option(0, "--check-d",
                                                  help="Also measure the separable fraction at this d (LP)."),
                      instances: int = typer.Option(10, "--instances", help="Data sets per check point."),
@@ -68,13 +70,16 @@ def register(app: typer.Typer) -> None:
         from rulesfacts.errors import ConfigError
         from rulesfacts.theory.capacity import alpha_c, separable_fraction
 
-        ac = alpha_c(eps)
-        out: dict[str, Any] = {"eps": eps, "alpha_c": ac}
+        if old_eps is not None:
+            warn_renamed("eps", "fact_frac")
+            fact_frac = old_eps
+        ac = alpha_c(fact_frac)
+        out: dict[str, Any] = {"fact_frac": fact_frac, "alpha_c": ac}
         if check_d:
             if check_d < 2 or instances < 1 or not ac < float("inf"):
-                raise ConfigError("check_d", check_d, "an integer >= 2 with --instances >= 1 and eps > 0")
+                raise ConfigError("check_d", check_d, "an integer >= 2 with --instances >= 1 and fact_frac > 0")
             for f in (0.85, 1.15):
-                out[f"separable_at_{f:g}_alpha_c"] = separable_fraction(f * ac, eps, check_d, instances)
+                out[f"separable_at_{f:g}_alpha_c"] = separable_fraction(f * ac, fact_frac, check_d, instances)
         emit(out, as_json, "RAF capacity")
 
     @app.command("curves")

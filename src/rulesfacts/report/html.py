@@ -130,7 +130,7 @@ def work_units(source: Path, kind: str) -> int:
         from rulesfacts.report.theory_report import load_theory_spec
 
         spec = load_theory_spec(source)
-        return len(spec.eps) * len(spec.lam)
+        return len(spec.fact_frac) * len(spec.lam)
     from rulesfacts.report.run_report import RunReportOptions
     from rulesfacts.training.rundir import load_run
 

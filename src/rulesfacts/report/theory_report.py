@@ -9,7 +9,7 @@ A theory spec is a small TOML file with a ``[theory]`` table (every key in it op
     [theory]
     learner = "linear"          # a learner of rulesfacts.theory
     loss = "square"             # square | hinge | logistic
-    eps = [0.1, 0.3]            # fraction of facts ε: a number or a list (one curve set each)
+    fact_frac = [0.1, 0.3]      # fraction of facts ε: a number or a list (one curve set each)
     lam = [1e-3, 1e-2, 1e-1, 1] # ridge strengths λ (the slider)
     alpha_min = 0.1             # α = n/d, log-spaced
     alpha_max = 10.0
@@ -50,8 +50,8 @@ class TheorySpec(Config):
 
     learner: str = param("linear", Text(nonempty=True), "A learner of rulesfacts.theory (linear, kernel, rf, bayes).")
     loss: str = param("square", Text(nonempty=True), "Its loss (square, hinge, logistic).")
-    eps: tuple[float, ...] = param((0.2,), Many(Real(0.0, 1.0), scalar=True), "Fractions ε of facts: one curve "
-                                   "set each (the selector).")
+    fact_frac: tuple[float, ...] = param((0.2,), Many(Real(0.0, 1.0), scalar=True), "Fractions ε of facts: one "
+                                         "curve set each (the selector).", deprecated=("eps",))
     lam: tuple[float, ...] = param((1e-3, 1e-2, 1e-1, 1.0), Many(Real(0.0), scalar=True),
                                    "Ridge strengths λ (the slider).")
     alpha_min: float = param(0.1, Real(0.0, lo_open=True), "Smallest α = n/d of the log-spaced grid.")
@@ -90,7 +90,7 @@ def theory_report_data(spec: TheorySpec, on_curve: Callable[[], None] | None = N
 
     alphas = spec.alphas
     grid = []
-    for eps in spec.eps:
+    for eps in spec.fact_frac:
         row = []
         for lam in spec.lam:
             df = theory_curve(spec.learner, spec.loss, alphas, eps, lam, **spec.params)
@@ -101,4 +101,4 @@ def theory_report_data(spec: TheorySpec, on_curve: Callable[[], None] | None = N
     params = "".join(f" {k}={v}" for k, v in spec.params.items())
     return {"kind": "theory", "title": f"rulesfacts theory: {spec.learner} learner, {spec.loss} loss{params}",
             "learner": spec.learner, "loss": spec.loss, "params": spec.params, "alpha": rounded_list(alphas),
-            "eps": list(spec.eps), "lam": list(spec.lam), "curves": grid, "colors": CURVE_COLORS, "help": HELP}
+            "eps": list(spec.fact_frac), "lam": list(spec.lam), "curves": grid, "colors": CURVE_COLORS, "help": HELP}

@@ -21,17 +21,17 @@ CURVE_COLUMNS = ("alpha", "e_gen", "e_mem", "m", "q", "V")
 
 def _solve(point: RAFPoint, state0: np.ndarray | None = None) -> tuple[dict[str, Any], np.ndarray | None]:
     if point.learner == "bayes":
-        out = bayes_point(point.alpha, point.eps)
+        out = bayes_point(point.alpha, point.fact_frac)
         out.update(e_mem=None, e_train_rule=None, e_train=None)
         return out, None
     model, loss = point.model(), get_loss(point.loss)
-    fp = iterate(model, loss, point.alpha, point.eps, point.lam, state0)
+    fp = iterate(model, loss, point.alpha, point.fact_frac, point.lam, state0)
     m, q, V = (float(v) for v in model.effective(fp.state, point.lam))
     m_test, q_test = (float(v) for v in model.test_overlaps(fp.state))
     e_mem = error_rates.e_mem(q, V, loss.slope0)
     e_rule = error_rates.e_train_rule(m, q, V, loss.slope0)
     out = {"e_gen": error_rates.e_gen(m_test, q_test), "e_mem": e_mem, "e_train_rule": e_rule,
-           "e_train": (1 - point.eps) * e_rule + point.eps * e_mem,
+           "e_train": (1 - point.fact_frac) * e_rule + point.fact_frac * e_mem,
            "m": m_test, "q": q_test, "V": V, "iterations": fp.iterations}
     if not isinstance(model, Linear):
         out["q_train"] = q  # cavity variance on training points (includes the RF noise block)
@@ -39,23 +39,24 @@ def _solve(point: RAFPoint, state0: np.ndarray | None = None) -> tuple[dict[str,
     return out, fp.state
 
 
-def solve_point(learner: str, loss: str = "square", alpha: float = 1.0, eps: float = 0.2, lam: float = 0.1,
-                **learner_params: Any) -> dict[str, Any]:
+def solve_point(learner: str, loss: str = "square", alpha: float = 1.0, fact_frac: float = 0.2,
+                lam: float = 0.1, **learner_params: Any) -> dict[str, Any]:
     """Asymptotic E_gen, E_mem and overlaps (m, q, V) of one RAF learner (``RAFPoint`` fields).
 
     m, q are the overlaps of the predictor on fresh points with the teacher (E_gen = arccos(m/√q)/π);
     V is the response of a training prediction to its own label (sets E_mem). Bayes: e_mem is None.
     """
-    return _solve(RAFPoint(learner=learner, loss=loss, alpha=alpha, eps=eps, lam=lam, **learner_params))[0]
+    return _solve(RAFPoint(learner=learner, loss=loss, alpha=alpha, fact_frac=fact_frac, lam=lam,
+                           **learner_params))[0]
 
 
-def theory_curve(learner: str, loss: str = "square", alphas: Iterable[float] = (1.0,), eps: float = 0.2,
+def theory_curve(learner: str, loss: str = "square", alphas: Iterable[float] = (1.0,), fact_frac: float = 0.2,
                  lam: float = 0.1, progress: bool = False, **params: Any) -> pd.DataFrame:
     """solve_point along α, warm-starting each point from the previous fixed point (that is what makes
     a 100-point curve fast). Columns alpha, e_gen, e_mem, m, q, V (+ e_train_rule, iterations)."""
     alphas = [float(a) for a in alphas]
     rows, state = [], None
-    points = [RAFPoint(learner=learner, loss=loss, alpha=a, eps=eps, lam=lam, **params) for a in alphas]
+    points = [RAFPoint(learner=learner, loss=loss, alpha=a, fact_frac=fact_frac, lam=lam, **params) for a in alphas]
     for point in track(points, f"{learner}/{loss} curve", progress):
         try:
             out, state = _solve(point, state)

@@ -27,7 +27,7 @@ class RAFPoint(Config):
                          "features (rf), or the Bayes-optimal estimator (theory only).")
     loss: str = param("square", Choice(tuple(LOSSES)), "Convex loss of the learner (bayes has none).")
     alpha: float = param(1.0, POSITIVE, "Samples per dimension α = n/d.")
-    eps: float = param(0.2, Real(0.0, 1.0), "Fraction ε of facts (random labels).")
+    fact_frac: float = param(0.2, Real(0.0, 1.0), "Fraction ε of facts (random labels).", deprecated=("eps",))
     lam: float = param(0.1, POSITIVE, "Ridge penalty λ (λ/2 ‖w‖²); for λ → 0 use a small λ, e.g. 1e-4.")
     kappa: float = param(2.0, POSITIVE, "rf: features per dimension κ = p/d.")
     act: str | None = param(None, Maybe(Choice(tuple(ACTIVATIONS)), "sign for rf, (μ1, μ⋆) = (1, 1) for kernel"),

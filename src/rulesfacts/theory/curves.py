@@ -8,7 +8,7 @@ Each ``[[figure]]`` table draws one PNG (+ one CSV of every plotted number)::
     xs = {start = 0.1, stop = 4, num = 40, log = false}   # or an explicit list
     series = {kappa = [0.5, 1, 4]}  # one line per value (optional); any RAFPoint field
     metrics = ["e_gen", "e_mem"]   # e_gen | e_mem | e_train_rule
-    learner = "rf"                 # every other key is a fixed RAFPoint field (loss, eps, lam, act, ...)
+    learner = "rf"                 # every other key is a fixed RAFPoint field (loss, fact_frac, lam, act, ...)
     loglog = false                 # log axes; with fit_slope = true, a fitted log-log slope per line
     tradeoff = false               # true: plot E_gen against E_mem along x (the λ trade-off frontier)
     simulate = {d = 400, seeds = 3, xs = [0.5, 1, 2], n_test = 20000}  # optional simulation points (±2 SE)
@@ -83,7 +83,7 @@ def _point(fig: dict[str, Any], extra: dict[str, Any], where: str) -> RAFPoint:
     fields = {k: v for k, v in fig.items() if k not in FIGURE_KEYS}
     fields.update(extra)
     try:
-        return RAFPoint(**fields)
+        return RAFPoint.from_dict(fields)
     except TypeError as e:
         raise ConfigError(where, sorted(fields), f"RAFPoint fields only ({e})") from None
 

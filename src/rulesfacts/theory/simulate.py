@@ -107,7 +107,7 @@ def simulate_once(point: RAFPoint, d: int, seed: int, n_test: int = 20000) -> di
     """One seed: E_gen on fresh rule data (exact for linear/kernel, n_test samples for RF),
     E_mem on the training facts, training error on the rule points, and the overlaps m, q."""
     rng = np.random.default_rng(seed)
-    data = make_data(point.alpha, point.eps, d, rng)
+    data = make_data(point.alpha, point.fact_frac, d, rng)
     loss = get_loss(point.loss)
     X, y, teacher = data.X, data.y, data.teacher
     tau = 0.0
