@@ -162,3 +162,20 @@ def test_ensemble_equals_members_alone_bit_for_bit():
         assert alone.metrics == res.metrics
         for k in alone.weights:
             np.testing.assert_array_equal(alone.weights[k], res.weights[k])
+
+
+def test_a_checkpoint_saved_before_a_field_rename_resumes(tmp_path):
+    """Checkpoints written when ``fact_frac`` was ``corrupt`` (and ``adam_eps`` was ``eps``) resume."""
+    import torch
+
+    ref = train(BASE, tmp_path / "ref", progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        train(BASE, tmp_path / "run", progress=False, callbacks=[StopAt(5)])
+    path = tmp_path / "run" / rundir.CHECKPOINT
+    state = torch.load(path, weights_only=True)
+    old = {"fact_frac": "corrupt", "adam_eps": "eps"}
+    state["config"] = {old.get(k, k): v for k, v in state["config"].items()}
+    torch.save(state, path)
+    with pytest.warns(DeprecationWarning, match="'corrupt' is deprecated, use 'fact_frac'"):
+        got = train(BASE, tmp_path / "run", progress=False, resume=True)
+    assert_same_run(ref, got)

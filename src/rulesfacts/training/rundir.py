@@ -139,6 +139,12 @@ def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
     missing = sorted(CHECKPOINT_KEYS - set(state)) if isinstance(state, dict) else ["(not a table)"]
     if missing:
         raise DataFileError(path, f"not a rulesfacts checkpoint (missing {missing[0]}); delete it to start over")
+    if not isinstance(state["config"], dict):
+        raise DataFileError(path, "not a rulesfacts checkpoint (its config is not a table); delete it to start over")
+    try:  # the config under today's field names (a checkpoint may predate a rename)
+        state["config"] = TrainConfig.from_dict(state["config"]).to_dict()
+    except (ConfigError, TypeError) as e:
+        raise DataFileError(path, f"invalid run config in the checkpoint ({e}); delete it to start over") from None
     return state
 
 
