@@ -45,7 +45,7 @@ def test_epoch_found_is_the_first_crossing():
 def test_small_l1_run_finds_its_subset(tmp_path):
     """n = 16 bits, k = 2: with L1 the first layer concentrates on the two relevant bits and the
     test accuracy reaches 100%; the measures read it from the snapshots."""
-    cfg = TrainConfig(task="parity", n_bits=16, k=2, n_train=400, n_test=400, fact_frac=0.0, width=32, act="relu",
+    cfg = TrainConfig(task="parity", n_bits=16, k=2, train_size=400, test_size=400, fact_frac=0.0, width=32, act="relu",
                       bias=True, loss="ce", lr=1e-2, l1=1e-3, init_scale=0.1, epochs=200, log_every=20,
                       n_snapshots=6, device="cpu")
     train(cfg, tmp_path / "run", progress=False)

@@ -68,7 +68,7 @@ def test_non_convergence_is_a_clear_error():
 def test_bad_inputs_are_config_errors():
     with pytest.raises(ConfigError, match="lam"):
         solve_point("linear", "square", 1.0, 0.2, 0.0)
-    with pytest.raises(ConfigError, match="eps"):
+    with pytest.raises(ConfigError, match="fact_frac"):
         solve_point("linear", "square", 1.0, 1.5, 0.1)
     with pytest.raises(ConfigError, match="learner"):
         solve_point("mlp", "square", 1.0, 0.2, 0.1)

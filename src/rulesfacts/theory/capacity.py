@@ -40,7 +40,7 @@ def gardner_h(t: float, eps: float) -> float:
 def alpha_c(eps: float) -> float:
     """Capacity α_c(ε) = 1/min_t h(t); +inf at ε = 0."""
     if not (0 <= eps <= 1):
-        raise ConfigError("eps", eps, "a fraction in [0, 1]")
+        raise ConfigError("fact_frac", eps, "a fraction in [0, 1]")
     if eps == 0:
         return float("inf")
     res = minimize_scalar(lambda t: gardner_h(t, eps), bounds=(0.0, 200.0), method="bounded",
