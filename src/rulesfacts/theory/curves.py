@@ -39,7 +39,7 @@ FIGURE_KEYS = {"name", "x", "xs", "series", "metrics", "loglog", "fit_slope", "s
                "tradeoff"}
 
 
-def load_spec(path: Path) -> list[dict[str, Any]]:
+def load_figure_spec(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     spec = read_toml(path, "a TOML curves spec")
     figures = spec.get("figure")
@@ -192,7 +192,7 @@ def run_spec(path: Path, out: Path, progress: bool = False) -> dict[str, Any]:
     """Every figure of a spec → <out>/<name>.png + <name>.csv; returns paths and fitted slopes."""
     from rulesfacts.io import ensure_writable_dir, write_text
 
-    figures = load_spec(path)
+    figures = load_figure_spec(path)
     ensure_writable_dir(out)
     made, slopes = [], {}
     for fig in figures:

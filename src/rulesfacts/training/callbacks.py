@@ -112,7 +112,7 @@ class ProgressBar(Callback):
     """The trainer's bar on stderr: epochs done, ensemble size, the first member's accuracies."""
 
     def __init__(self) -> None:
-        self.progress: Any = None
+        self.display: Any = None
         self.task: Any = None
 
     def on_start(self, trainer: Trainer) -> None:
@@ -120,16 +120,16 @@ class ProgressBar(Callback):
 
         columns = (TextColumn("[bold]train[/] M={task.fields[m]}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[info]}"), TimeRemainingColumn())
-        self.progress = Progress(*columns, console=stderr_console(), transient=True)
-        self.progress.start()
-        self.task = self.progress.add_task("train", total=trainer.cfg.epochs, m=len(trainer.cfgs), info="",
+        self.display = Progress(*columns, console=stderr_console(), transient=True)
+        self.display.start()
+        self.task = self.display.add_task("train", total=trainer.cfg.epochs, m=len(trainer.cfgs), info="",
                                            completed=trainer.epoch)
 
     def on_log(self, trainer: Trainer, epoch: int) -> None:
         row = trainer.rows[0][-1] if trainer.rows[0] else None
         info = f"train {row['train_acc']:.3f} test {row['test_acc']:.3f}" if row else ""
-        self.progress.update(self.task, completed=epoch, info=info)
+        self.display.update(self.task, completed=epoch, info=info)
 
     def on_close(self, trainer: Trainer) -> None:
-        if self.progress is not None:
-            self.progress.stop()
+        if self.display is not None:
+            self.display.stop()
