@@ -29,6 +29,7 @@ from rulesfacts.config.declare import (
     param,
     renamed_fields,
     resolve_key,
+    toml_key,
     warn_renamed,
 )
 
@@ -60,5 +61,6 @@ __all__ = [
     "param",
     "renamed_fields",
     "resolve_key",
+    "toml_key",
     "warn_renamed",
 ]

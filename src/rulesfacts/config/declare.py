@@ -515,7 +515,7 @@ def _plain(v: Any) -> Any:
 
 # -- documentation ------------------------------------------------------------------------------
 def literal(value: Any) -> str:
-    """A value as a TOML file would spell it (defaults in the docs)."""
+    """A value as a TOML file would spell it (defaults in the docs, spec.toml; None as "none")."""
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -525,8 +525,13 @@ def literal(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {literal(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{toml_key(k)} = {literal(v)}" for k, v in value.items()) + "}"
     return repr(value)
+
+
+def toml_key(key: str) -> str:
+    """A table key as TOML spells it: bare when it can be, else quoted."""
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
 
 
 def describe_fields(cls: Any) -> list[dict[str, Any]]:

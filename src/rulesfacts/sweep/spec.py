@@ -29,7 +29,19 @@ from typing import Any
 
 import numpy as np
 
-from rulesfacts.config import Choice, Config, Int, Text, first_names, param, renamed_fields, resolve_key, warn_renamed
+from rulesfacts.config import (
+    Choice,
+    Config,
+    Int,
+    Text,
+    first_names,
+    literal,
+    param,
+    renamed_fields,
+    resolve_key,
+    toml_key,
+    warn_renamed,
+)
 from rulesfacts.config.train import HOW_FIELDS, TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError
 from rulesfacts.sweep.phases import PhaseThresholds
@@ -340,23 +352,19 @@ def spec_to_toml(spec: SweepSpec) -> str:
     lines = [f"{k} = {_toml(raw[k])}" for k in ("name", "description") if k in raw]
     for table in ("base", "axes", "phases", "execution", "diagram"):
         if raw.get(table):
-            lines += ["", f"[{table}]"] + [f"{_key(k)} = {_toml(v)}" for k, v in raw[table].items()]
+            lines += ["", f"[{table}]"] + [f"{toml_key(k)} = {_toml(v)}" for k, v in raw[table].items()]
     return "\n".join(lines) + "\n"
 
 
-def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k)
-
-
 def _toml(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_key(k)} = {_toml(x)}" for k, x in v.items()) + "}"
-    raise ConfigError("spec", v, "TOML values (numbers, strings, booleans, lists, tables)")
+    """``v`` as TOML, for values a spec can hold (TOML has no null)."""
+    def plain(x: Any) -> bool:
+        if isinstance(x, (list, tuple)):
+            return all(plain(y) for y in x)
+        if isinstance(x, dict):
+            return all(isinstance(k, str) and plain(y) for k, y in x.items())
+        return isinstance(x, (bool, int, float, str))
+
+    if not plain(v):
+        raise ConfigError("spec", v, "TOML values (numbers, strings, booleans, lists, tables)")
+    return literal(v)
