@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from rulesfacts.cli.bench import machine_info
+from rulesfacts.bench.machine import machine_info
 from rulesfacts.io import write_json
 from rulesfacts.train.config import TrainConfig
 from rulesfacts.train.trainer import train_ensemble
