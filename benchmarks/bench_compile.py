@@ -1,6 +1,6 @@
 """torch.compile of the trainer's autograd path, against eager and the hand-written path, in one process.
 
-The hand-written forward/backward (``EnsembleMLP.manual_grads``) covers full-batch runs without
+The hand-written forward/backward (``training.steps.HandWrittenStep``) covers full-batch runs without
 BatchNorm, dropout or biases; everything else takes the autograd path, which ``compile=True``
 hands to ``torch.compile``. Three cases, each variant interleaved round by round, ratios the
 medians of same-round ratios; compile time (first epoch and first log pass) reported apart.
@@ -17,9 +17,11 @@ from pathlib import Path
 
 import torch
 
-from rulesfacts.cli.bench import TrainerClock, machine_info
+from rulesfacts.bench.machine import machine_info
+from rulesfacts.bench.trainer import TrainerClock
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.io import write_json
+from rulesfacts.training.steps import AutogradStep
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -34,11 +36,12 @@ CASES = {  # name: (configs of the ensemble, which variants)
 
 
 def clock_for(cfgs: list[TrainConfig], variant: str) -> tuple[TrainerClock, float]:
-    """The variant's clock and the seconds its first epoch + log pass took (compilation included)."""
+    """The variant's clock and the seconds its first epoch + log pass took (compilation included):
+    "manual" the hand-written step, "eager" and "compiled" the autograd step."""
     cfgs = [c.replace(epochs=10**6, log_every=10, n_snapshots=0, device="cpu", compile=variant == "compiled")
             for c in cfgs]
     t0 = time.perf_counter()
-    clock = TrainerClock(cfgs, manual=variant == "manual")
+    clock = TrainerClock(cfgs, step=None if variant == "manual" else AutogradStep(variant == "compiled"))
     clock.log()
     return clock, time.perf_counter() - t0
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import torch
 
-from rulesfacts.cli.bench import machine_info, matmul_peak
+from rulesfacts.bench.gemm import MatmulPeak
+from rulesfacts.bench.machine import machine_info
 from rulesfacts.io import write_json
 
 RESULTS = Path(__file__).parent / "results"
@@ -28,7 +29,7 @@ def main(rounds: int = 3) -> dict:
             torch.set_num_threads(t)
             for dt in dtypes:
                 for n in (512, 1024, 2048):
-                    samples.setdefault((dt, t, n), []).append(matmul_peak(dt, n, repeats=5))
+                    samples.setdefault((dt, t, n), []).append(MatmulPeak(dt, n).gflops(repeats=5))
     torch.set_num_threads(before)
     rows = [{"dtype": dt, "threads": t, "n": n, "gflops_median": statistics.median(v), "gflops_max": max(v)}
             for (dt, t, n), v in samples.items()]

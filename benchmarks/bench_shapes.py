@@ -1,6 +1,6 @@
 """Micro-benchmarks behind two choices of the hand-written path, in one process.
 
-1. Class padding (``mlp.PAD_CLASSES_BELOW``): the three batched GEMMs of one activation block
+1. Class padding (``handwritten.PAD_CLASSES_BELOW``): the three batched GEMMs of one activation block
    (forward h·W_out, ∂W_out = hᵀg, ∂h = g·W_outᵀ) with C = p classes against C padded to a
    multiple of 8, at the block shapes the trainer uses for several (p, N).
 2. bf16 elementwise: why the bf16 path gains only in its GEMMs — a multiply of one
@@ -19,10 +19,12 @@ from pathlib import Path
 
 import torch
 
-from rulesfacts.cli.bench import block_gemms, machine_info, mean_seconds
+from rulesfacts.bench.gemm import block_gemms
+from rulesfacts.bench.machine import machine_info
+from rulesfacts.bench.timing import seconds
 from rulesfacts.config.train import TrainConfig, train_count
 from rulesfacts.io import write_json
-from rulesfacts.models import mlp
+from rulesfacts.models.handwritten import blocks, padded_classes
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = ((13, 64), (23, 64), (31, 128), (53, 128), (61, 256), (97, 500), (113, 128))  # (p, N)
@@ -32,16 +34,15 @@ def padding_table(rounds: int, members: int = 64) -> list[dict]:
     out = []
     for p, width in SIZES:
         n = train_count(TrainConfig(p=p, width=width, train_frac=0.5))
-        ms, rs = mlp._blocks(members if p < 97 else 1, n, width)[0]
+        ms, rs = blocks(members if p < 97 else 1, n, width)[0]
         k, rows = len(range(members)[ms]), len(range(n)[rs])
         padded = -(-p // 8) * 8
         plain, pad = block_gemms(k, rows, width, p), block_gemms(k, rows, width, padded)
         ratios = []
         for _ in range(rounds):
-            ratios.append(mean_seconds(plain) / mean_seconds(pad))
+            ratios.append(seconds(plain, calls=30) / seconds(pad, calls=30))
         out.append({"p": p, "width": width, "block_members": k, "block_rows": rows, "padded_classes": padded,
-                    "speedup_padded": statistics.median(ratios), "padded_by_trainer": mlp._pad_classes(
-                        torch.zeros(1, 1, p)).shape[2] != p})
+                    "speedup_padded": statistics.median(ratios), "padded_by_trainer": padded_classes(p) != p})
         print(out[-1], flush=True)
     return out
 
@@ -54,7 +55,7 @@ def elementwise(rounds: int, rows: int = 941, width: int = 500) -> dict:
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(rounds):
         for k, fn in fns.items():
-            times[k].append(mean_seconds(fn, 100))
+            times[k].append(seconds(fn, calls=100))
     return {k: round(statistics.median(v) * 1e6, 1) for k, v in times.items()} | {"unit": "µs", "rows": rows,
                                                                                    "width": width}
 

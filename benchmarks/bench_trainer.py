@@ -1,6 +1,6 @@
 """Trainer throughput against the straightforward way, in one process.
 
-Model-epochs/s and useful GFLOP/s (definition: ``rulesfacts.cli.bench`` module docstring) of the
+Model-epochs/s and useful GFLOP/s (definition: ``rulesfacts.bench`` package docstring) of the
 ensemble trainer for ensembles of 1, 4, 16, 64 at the reference size (p=97, N=500, α=0.5, full
 batch) and the small size (p=23, N=64), fp32 and bf16, beside the baseline (one ``nn.Linear``
 one-hot model + ``torch.optim.AdamW`` per run, in a Python loop, as the paper's code). Variants
@@ -13,28 +13,20 @@ count, the activation block size, peak memory (child processes) and the 17×17×
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 
 import torch
 
-from rulesfacts.cli.bench import (
-    BenchConfig,
-    TrainerClock,
-    block_gemms,
-    diagram_estimate,
-    machine_info,
-    mean_seconds,
-    peak_memory_mb,
-    reference_configs,
-    thread_table,
-    trainer_table,
-)
+from rulesfacts.bench.gemm import block_gemms
+from rulesfacts.bench.machine import machine_info
+from rulesfacts.bench.suite import BenchConfig, diagram_estimate, thread_table, trainer_table
+from rulesfacts.bench.timing import seconds
+from rulesfacts.bench.trainer import TrainerClock, peak_memory_mb, reference_configs
 from rulesfacts.io import write_json
-from rulesfacts.models import mlp
+from rulesfacts.models.handwritten import BLOCK_ELEMS, blocks
+from rulesfacts.training.steps import HandWrittenStep
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -42,8 +34,8 @@ RESULTS = Path(__file__).parent / "results"
 def block_table(rounds: int, epochs: int = 3, compiled: bool = True) -> list[dict]:
     """Seconds per model-epoch of the hand-written path for activation blocks of 2^17..2^23 elements,
     float32 eager and (``compiled``) the compiled path in float32 and bfloat16, whose blocks hold
-    2·BLOCK_ELEMS elements (``EnsembleMLP._block_layout``). Each size gets its own trainer, so its own
-    compiled graphs."""
+    twice the step's ``block_elems`` (``HandWrittenPath.block_layout``). Each size gets its own
+    trainer, with its own ``HandWrittenStep(compiled, block_elems)``, so its own compiled graphs."""
     variants = [("fp32", "float32", False, (17, 19, 21, 23))]
     if compiled:
         variants += [(f"{name} compiled", dtype, True, (17, 18, 19, 20))
@@ -53,27 +45,16 @@ def block_table(rounds: int, epochs: int = 3, compiled: bool = True) -> list[dic
         clocks = {}
         for name, dtype, comp, sizes in variants:
             for b in sizes:
-                with _block_elems(2**b):
-                    cfgs = [c.replace(compile=comp) for c in reference_configs(p, width, m, 0.5, 10, dtype=dtype)]
-                    clocks[name, b] = TrainerClock(cfgs)
+                cfgs = [c.replace(compile=comp) for c in reference_configs(p, width, m, 0.5, 10, dtype=dtype)]
+                clocks[name, b] = TrainerClock(cfgs, step=HandWrittenStep(comp, block_elems=2**b))
         times: dict[tuple[str, int], list[float]] = {k: [] for k in clocks}
         for _ in range(rounds):
             for (name, b), clock in clocks.items():
-                with _block_elems(2**b):
-                    times[name, b].append(clock.seconds_per_model_epoch(epochs))
+                times[name, b].append(clock.seconds_per_model_epoch(epochs))
         out += [{"p": p, "width": width, "members": m, "variant": name,
-                 "block_log2": b + name.endswith("compiled"), "default": b == 19,
+                 "block_log2": b + name.endswith("compiled"), "default": 2**b == BLOCK_ELEMS,
                  "seconds_per_model_epoch": statistics.median(v)} for (name, b), v in times.items()]
     return out
-
-
-@contextlib.contextmanager
-def _block_elems(elems: int) -> Iterator[None]:
-    default, mlp.BLOCK_ELEMS = mlp.BLOCK_ELEMS, elems
-    try:
-        yield
-    finally:
-        mlp.BLOCK_ELEMS = default
 
 
 def thread_tables(rounds: int) -> list[dict]:
@@ -89,14 +70,14 @@ def gemm_ceiling(rounds: int, p: int = 97, width: int = 500, train_frac: float =
     from rulesfacts.config.train import TrainConfig, train_count
 
     n = train_count(TrainConfig(p=p, width=width, train_frac=train_frac))
-    rows = mlp._blocks(1, n, width)[0][1]
+    rows = blocks(1, n, width)[0][1]
     nr = len(range(n)[rows])
 
     fns = {dt: block_gemms(1, nr, width, p, dt) for dt in ("float32", "bfloat16")}
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(rounds):
         for k, fn in fns.items():
-            times[k].append(mean_seconds(fn, 20))
+            times[k].append(seconds(fn, calls=20))
     ratio = statistics.median(f / b for f, b in zip(times["float32"], times["bfloat16"], strict=True))
     return {"block_rows": nr, "width": width, "classes": p, "bf16_over_fp32": ratio}
 
@@ -130,7 +111,7 @@ def main() -> None:
         return
     say = lambda s: print(s, flush=True)  # noqa: E731
     cfg = BenchConfig(epochs=args.epochs, repeats=args.rounds, threads=args.threads, compiled=args.compiled)
-    rows = trainer_table(cfg, say)
+    rows = trainer_table(cfg, progress=True)
     peak = {f"p={r['p']} {r['variant']}": r["gflops"] for r in rows if "gflops" in r}
     rows = [r for r in rows if "gflops" not in r]
     say("threads")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rulesfacts.cli.bench import machine_info
+from rulesfacts.bench.machine import machine_info
 from rulesfacts.io import write_json, write_text
 from rulesfacts.theory import solve_point, theory_curve
 from rulesfacts.theory.config import RAFPoint

@@ -221,7 +221,7 @@ def main() -> None:
              "is measured in one process with the compared variants interleaved round by round (A B A B ...), "
              "and each ratio is the median of the ratios measured in the same round. Absolute rates drift with "
              "the load; ratios are the result. Definitions (useful FLOPs, baseline) are in the docstring of "
-             "`rulesfacts.cli.bench`; `rulesfacts bench --json` runs a quick version of all of it.", ""]
+             "`rulesfacts.bench`; `rulesfacts bench --json` runs a quick version of all of it.", ""]
     if t:
         lines += ["## Machine", "", *machine_lines(t["machine"]), ""]
         lines += targets_section(t, phase) + trainer_section(t) + extra_tables(t)

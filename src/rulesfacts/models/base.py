@@ -49,8 +49,14 @@ class EnsembleModel(nn.Module):
         """Set up the hand-written path (compiled kernels, block size); no-op without one."""
 
     def train_flops(self, n_train: int) -> float:
-        """Floating-point operations of one full-batch training epoch (forward and backward),
-        counting multiply and add as two: the useful work a benchmark divides by."""
+        """Floating-point operations of one full-batch training epoch of every member over
+        ``n_train`` examples (forward and backward), counting multiply and add as two: the useful
+        work a benchmark divides by (``rulesfacts.bench``)."""
+        raise NotImplementedError
+
+    def eval_flops(self, n: int) -> float:
+        """Floating-point operations of one forward pass of every member over ``n`` examples (the
+        log pass's test set), counted as in ``train_flops``."""
         raise NotImplementedError
 
 

@@ -101,12 +101,20 @@ class EnsembleMLP(EnsembleModel):
 
     def train_flops(self, n_train: int) -> float:
         """One full-batch epoch: per example the first layer is a gather-sum of two rows (token
-        inputs: N adds, backward 2N scatter-adds) or a product (2·n_in·N), the output layer a
-        product (2·N·C), and the backward twice the products (∂W and ∂h). Elementwise work (the
-        activation, the loss) is left out: it is memory-bound, not arithmetic."""
+        inputs: N adds, backward 2N scatter-adds) or a product (2·n_in·N, backward as much again
+        for ∂W_in: the inputs need no gradient), the output layer a product (2·N·C), backward
+        twice that (∂W_out and ∂h). Elementwise work (the activation, the loss) is left out: it is
+        memory-bound, not arithmetic."""
         width = self.w_in.shape[2]
-        first = 3 * width if self.tokens else 3 * 2 * self.n_in * width
+        first = 3 * width if self.tokens else 2 * 2 * self.n_in * width
         return float(self.n_members * n_train * (first + 3 * 2 * width * self.n_out))
+
+    def eval_flops(self, n: int) -> float:
+        """The forward half of ``train_flops``: per example N adds (token inputs) or 2·n_in·N for
+        the first layer, 2·N·C for the output layer."""
+        width = self.w_in.shape[2]
+        first = width if self.tokens else 2 * self.n_in * width
+        return float(self.n_members * n * (first + 2 * width * self.n_out))
 
     def batchnorm(self, h: torch.Tensor) -> torch.Tensor:
         """BatchNorm1d per member over the batch axis (PyTorch semantics: biased variance to

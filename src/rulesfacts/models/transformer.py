@@ -103,11 +103,17 @@ class EnsembleTransformer(EnsembleModel):
         return torch.stack([total, torch.zeros_like(total)], dim=1)
 
     def train_flops(self, n_train: int) -> float:
-        """One full-batch epoch, multiply-add as two, backward as twice the forward: per example the
-        K and V projections of 3 positions, Q and O of one, the MLP and the unembedding."""
+        """One full-batch epoch, multiply-add as two, backward as twice the forward
+        (``eval_flops``): every product's input needs its gradient, down to the embeddings."""
+        return 3 * self.eval_flops(n_train)
+
+    def eval_flops(self, n: int) -> float:
+        """A forward pass: per example the K and V projections of 3 positions, Q and O of one,
+        the scores and the weighted sum of V (2·3·d each over the heads), the MLP and the
+        unembedding."""
         d, f = self.d_model, self.d_mlp
-        forward = 2 * (2 * N_POS * d * d + 2 * d * d + 2 * d * f + d * self.n_out) + 4 * N_POS * d
-        return float(3 * forward * n_train * self.n_members)
+        per_example = 2 * (2 * N_POS * d * d + 2 * d * d + 2 * d * f + d * self.n_out) + 4 * N_POS * d
+        return float(per_example * n * self.n_members)
 
     def member_weights(self, i: int) -> dict[str, np.ndarray]:
         """Member i's parameters by name; ``embed`` is W_E (p + 1, d_model), row p is "="."""
