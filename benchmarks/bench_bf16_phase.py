@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from rulesfacts.bench.machine import machine_info
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.io import write_json
 from rulesfacts.training.trainer import train_ensemble
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -23,8 +23,8 @@ from rulesfacts.bench.trainer import (
     reference_configs,
     useful_flops,
 )
+from rulesfacts.config import Config, Flag, Int, Many, Pair, PlainData, Real, param
 from rulesfacts.config.train import train_count
-from rulesfacts.errors import ConfigError
 from rulesfacts.runtime import track
 from rulesfacts.training.steps import AutogradStep
 
@@ -34,34 +34,27 @@ DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16"}
 
 
 @dataclass(frozen=True)
-class BenchConfig:
+class BenchConfig(Config):
     """What to measure. ``repeats`` interleaved rounds; ``epochs`` timed epochs per measurement."""
 
-    sizes: tuple[tuple[int, int], ...] = ((97, 500), (23, 64))  # (p, N)
-    ensembles: tuple[int, ...] = (1, 4, 16, 64)
-    train_frac: float = 0.5
-    epochs: int = 5
-    repeats: int = 3
-    log_every: int = 10
-    threads: int = 0  # 0: leave torch's default
-    bf16: bool = True
-    compiled: bool = False  # also the compiled hand-written path (config ``compile``; seconds to compile)
-    memory: bool = True
-    extras: bool = True  # theory points/s and M1 construction time
-    ensembles_by_size: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False, hash=False)
+    sizes: tuple[tuple[int, int], ...] = param(((97, 500), (23, 64)), Many(Pair(Int(1, 100_000))),
+                                               "(p, N) pairs: modulus and width, 2 ≤ p ≤ 1000.")
+    ensembles: tuple[int, ...] = param((1, 4, 16, 64), Many(Int(1, 1024), scalar=True), "Ensemble sizes M.")
+    train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True), "Training fraction α.")
+    epochs: int = param(5, Int(1, 10_000), "Timed epochs per measurement.")
+    repeats: int = param(3, Int(1, 10_000), "Interleaved rounds (medians over them).")
+    log_every: int = param(10, Int(1, 10_000_000), "Log pass every k epochs, as in a run.")
+    threads: int = param(0, Int(0, 256), "Torch threads (0: torch's default).")
+    bf16: bool = param(True, Flag(), "Also bfloat16 autocast.")
+    compiled: bool = param(False, Flag(), "Also the compiled hand-written path (seconds to compile).")
+    memory: bool = param(True, Flag(), "Peak memory of each variant (child processes).")
+    extras: bool = param(True, Flag(), "Theory points/s and M1 construction time.")
+    ensembles_by_size: dict = param({}, PlainData(), "Ensemble sizes per p, overriding ensembles.", cli=False,
+                                    compare=False)
 
-    def __post_init__(self) -> None:
-        for name in ("epochs", "repeats"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 10_000:
-                raise ConfigError(name, v, "an integer from 1 to 10000")
-        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or not 0 <= self.threads <= 256:
-            raise ConfigError("threads", self.threads, "an integer from 0 (torch's default) to 256")
-        if not self.ensembles or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 1024
-                                     for m in self.ensembles):
-            raise ConfigError("ensembles", self.ensembles, "ensemble sizes from 1 to 1024")
-        if not self.sizes or any(not (2 <= p <= 1000 and 1 <= n <= 100_000) for p, n in self.sizes):
-            raise ConfigError("sizes", self.sizes, "(p, N) pairs with 2 ≤ p ≤ 1000 and 1 ≤ N ≤ 100000")
+    def check_together(self) -> None:
+        if any(not 2 <= p <= 1000 for p, _ in self.sizes):
+            raise self.reject("sizes", "(p, N) pairs with 2 ≤ p ≤ 1000 and 1 ≤ N ≤ 100000")
 
     def ensembles_for(self, p: int) -> tuple[int, ...]:
         return self.ensembles_by_size.get(p, self.ensembles)
