@@ -16,7 +16,7 @@ def make_split(cfg: TrainConfig) -> Split:
         from rulesfacts.tasks.parity import parity_split
 
         return parity_split(cfg.n_bits, cfg.k, cfg.train_size, cfg.test_size, cfg.fact_frac, cfg.effective_data_seed)
-    raise AssertionError(cfg.task)  # validate() rejects unknown tasks
+    raise AssertionError(cfg.task)  # the config checker rejects unknown tasks
 
 
 __all__ = ["Split", "make_split"]
