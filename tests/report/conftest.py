@@ -81,7 +81,7 @@ THEORY_TOML = """
 [theory]
 learner = "linear"
 loss = "square"
-eps = [0.1, 0.3]
+fact_frac = [0.1, 0.3]
 lam = [0.01, 0.1, 1.0]
 alpha_min = 0.2
 alpha_max = 5.0

@@ -47,3 +47,10 @@ def test_grid_holds_theory_curve_for_every_eps_and_lambda(theory_spec):
     np.testing.assert_allclose(d["curves"][1][1]["e_mem"], ref["e_mem"], rtol=1e-3, atol=1e-6)
     # E_gen = arccos(m/√q)/π (references.md §2) must hold on every point of the grid
     np.testing.assert_allclose(ref["e_gen"], np.arccos(ref["m"] / np.sqrt(ref["q"])) / np.pi, atol=1e-6)
+
+
+def test_old_key_eps_in_a_theory_spec_is_read_with_a_note(tmp_path):
+    spec = tmp_path / "theory.toml"
+    spec.write_text('[theory]\nlearner = "linear"\nloss = "square"\neps = [0.1, 0.3]\n')
+    with pytest.warns(DeprecationWarning, match=r"'theory\.eps' is deprecated, use 'theory\.fact_frac'"):
+        assert load_theory_spec(spec).fact_frac == (0.1, 0.3)

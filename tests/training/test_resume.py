@@ -176,6 +176,8 @@ def test_a_checkpoint_saved_before_a_field_rename_resumes(tmp_path):
     old = {"fact_frac": "corrupt", "adam_eps": "eps"}
     state["config"] = {old.get(k, k): v for k, v in state["config"].items()}
     torch.save(state, path)
-    with pytest.warns(DeprecationWarning, match="'corrupt' is deprecated, use 'fact_frac'"):
+    with pytest.warns(DeprecationWarning) as notes:
         got = train(BASE, tmp_path / "run", progress=False, resume=True)
+    assert {str(w.message) for w in notes} == {"'corrupt' is deprecated, use 'fact_frac'",
+                                              "'eps' is deprecated, use 'adam_eps'"}
     assert_same_run(ref, got)

@@ -299,14 +299,15 @@ def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = 
     device = resolve_device(cfgs[0].device)  # config errors before any folder is made
     if cfgs[0].compile:
         require_compiler(device)
-    hooks: list[Callback] = [InterruptHandler()]
-    if progress:
-        hooks.append(ProgressBar())
+    hooks: list[Callback] = []
     if out_dirs is not None:
         dirs = [ensure_writable_dir(Path(d)) for d in out_dirs]
         if len(dirs) != len(cfgs):
             raise ValueError("out_dirs must have one folder per config")
         if resume and (done := completed_runs(dirs, cfgs)) is not None:
             return done  # nothing left to do: rerunning a finished run is free
-        hooks.append(RunFolderWriter(dirs, resume))
+        hooks.append(RunFolderWriter(dirs, resume))  # first: the others start from the restored epoch
+    hooks.append(InterruptHandler())
+    if progress:
+        hooks.append(ProgressBar())
     return Trainer(cfgs, step=step, callbacks=[*hooks, *callbacks]).fit()
