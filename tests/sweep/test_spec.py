@@ -143,3 +143,9 @@ def test_presets_ship_the_promised_grids():
     text = spec_to_toml(paper)
     assert tomllib.loads(text)["axes"]["wd"] == [0, 5, 15, 20]
     assert math.isclose(paper.axes[1].values[1], 0.15)
+
+
+def test_an_old_field_name_in_the_diagram_table_reads_as_the_new_one():
+    with pytest.warns(DeprecationWarning, match="'corrupt' is deprecated, use 'fact_frac'"):
+        spec = parse_spec({"base": {"p": 11}, "axes": {"fact_frac": [0.1, 0.2]}, "diagram": {"y": "corrupt"}})
+    assert spec.diagram.y == "fact_frac"

@@ -77,8 +77,22 @@ class ExecutionConfig(Config):
         return self.workers or max(1, (os.cpu_count() or 1) // self.threads)
 
 
+
+
+@dataclass(frozen=True)
+class FieldName(Choice):
+    """A TrainConfig field name; the old name of a renamed field reads as its new name, with a note."""
+
+    def normalise(self, value: Any) -> Any:
+        renamed = renamed_fields(TrainConfig)
+        if isinstance(value, str) and value in renamed:
+            warn_renamed(value, renamed[value])
+            return renamed[value]
+        return value
+
+
 # "" lets the phase map choose among the swept axes
-AXIS_NAME = Choice(("", *CONFIG_FIELDS), describe='a TrainConfig field name, or ""')
+AXIS_NAME = FieldName(("", *CONFIG_FIELDS), describe='a TrainConfig field name, or ""')
 
 
 @dataclass(frozen=True)
