@@ -30,7 +30,7 @@ def test_mnist_pair_from_a_tiny_idx_file(tmp_path, capsys, method):
 def test_digits_default_and_cifar(tmp_path, capsys):
     code, out, err = run_cli(["--pair", "1", "7", "--method", "m2", "--n-train", "30", "--json"], capsys)
     assert code == 0 and json.loads(out)["train_acc"] == 1.0 and json.loads(out)["n_train"] == 60
-    assert "note: 'n_train' is deprecated, use 'train_per_class'" in err  # the old flag still works
+    assert "note: '--n-train' is deprecated, use '--train-per-class'" in err  # the old flag still works
     write_cifar(tmp_path / "c")
     code, out, err = run_cli(["--dataset", "cifar10", "--data-dir", str(tmp_path / "c"), "--pair", "0", "1",
                               "--method", "m1", "--json"], capsys)

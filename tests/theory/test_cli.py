@@ -27,7 +27,10 @@ def test_capacity_json(capsys):
     assert code == 0 and json.loads(out)["alpha_c"] == pytest.approx(2.0)
     code, out, err = run_cli(["capacity", "--eps", "1", "--json"], capsys)  # the old flag, for a release
     assert code == 0 and json.loads(out)["alpha_c"] == pytest.approx(2.0)
-    assert err.strip() == "note: 'eps' is deprecated, use 'fact_frac'"
+    assert err.strip() == "note: '--eps' is deprecated, use '--fact-frac'"
+    code, out, err = run_cli(["capacity", "--eps", "1", "--fact-frac", "0.5"], capsys)
+    assert code == 2 and out == "" and err.strip().splitlines()[-1] == (
+        "error: fact_frac=0.5 is not allowed: given twice, as --fact-frac and --eps")
 
 
 def test_simulate_json_puts_theory_beside(capsys):

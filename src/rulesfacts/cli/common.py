@@ -129,6 +129,19 @@ def config_options(cls: type, *, exclude: Collection[str] = (), defaults: Mappin
 _NOT_GIVEN = (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
 
 
+def renamed_flag(new: str, new_value: Any, old: str, old_value: Any) -> Any:
+    """The value of an option renamed from --old to --new, for options that are not config fields
+    (those get this from ``config_options``): the old flag (a hidden option, default None) still
+    works, with the same one-line note; both given is an error."""
+    if old_value is None:
+        return new_value
+    warn_renamed(f"--{_dashed(old)}", f"--{_dashed(new)}")
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source(new) not in _NOT_GIVEN:
+        raise ConfigError(new, new_value, f"given twice, as --{_dashed(new)} and --{_dashed(old)}")
+    return old_value
+
+
 def _dashed(name: str) -> str:
     return name.replace("_", "-")
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, emit, int_list, say
-from rulesfacts.config import warn_renamed
+from rulesfacts.cli.common import JSON_OPTION, emit, int_list, renamed_flag, say
 from rulesfacts.errors import ConfigError
 from rulesfacts.runtime import progress as progress_bar
 
@@ -50,12 +49,8 @@ def register(app: typer.Typer) -> None:
 
         method_list = [m for m in methods.replace(" ", "").split(",") if m]
         ex.check_methods(method_list + [method])
-        if old_n_train is not None:
-            warn_renamed("n_train", "train_per_class")
-            train_per_class = old_n_train if train_per_class is None else train_per_class
-        if old_n_test is not None:
-            warn_renamed("n_test", "test_per_class")
-            test_per_class = old_n_test if test_per_class is None else test_per_class
+        train_per_class = renamed_flag("train_per_class", train_per_class, "n_train", old_n_train)
+        test_per_class = renamed_flag("test_per_class", test_per_class, "n_test", old_n_test)
         check_pair_options(train_per_class, test_per_class, normalize)
         sizes = int_list(size_curve, "size_curve", "10,30,100") if size_curve is not None else None
         widths = int_list(width_curve, "width_curve", "1,2,4,8") if width_curve is not None else None

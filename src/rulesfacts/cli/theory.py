@@ -7,8 +7,7 @@ from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, config_options, emit
-from rulesfacts.config import warn_renamed
+from rulesfacts.cli.common import JSON_OPTION, config_options, emit, renamed_flag
 
 # The commands' defaults where they differ from RAFPoint's own (α = 1 there).
 POINT_DEFAULTS = {"alpha": 2.0}
@@ -70,9 +69,7 @@ def register(app: typer.Typer) -> None:
         from rulesfacts.errors import ConfigError
         from rulesfacts.theory.capacity import alpha_c, separable_fraction
 
-        if old_eps is not None:
-            warn_renamed("eps", "fact_frac")
-            fact_frac = old_eps
+        fact_frac = renamed_flag("fact_frac", fact_frac, "eps", old_eps)
         ac = alpha_c(fact_frac)
         out: dict[str, Any] = {"fact_frac": fact_frac, "alpha_c": ac}
         if check_d:

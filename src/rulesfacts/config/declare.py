@@ -491,12 +491,12 @@ class Config:
         of renamed fields are accepted with a note."""
         if not isinstance(d, Mapping):
             raise ConfigError(cls.prefix.rstrip(".") or cls.__name__, d, "a table of fields")
-        known = {f.name for f in fields(cls)} | set(renamed_fields(cls))
+        renamed = renamed_fields(cls)
+        known = {f.name for f in fields(cls)} | set(renamed)
         unknown = sorted((k for k in d if k not in known), key=str)
         if unknown:
-            resolve_key(cls, unknown[0], d[unknown[0]])
+            resolve_key(cls, unknown[0], d[unknown[0]])  # raises, naming the first unknown key
         values: dict[str, Any] = {}
-        renamed = renamed_fields(cls)
         for key in sorted(d, key=lambda k: k in renamed):  # current names first
             name = resolve_key(cls, key, d[key])
             if name in values:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from rulesfacts.models.base import EnsembleModel
 from rulesfacts.models.fused import CompiledKernels
 from rulesfacts.models.handwritten import BLOCK_ELEMS
 from rulesfacts.training.losses import member_loss, penalty, penalty_grads
@@ -117,6 +118,6 @@ class HandWrittenStep(StepPath):
         return logits
 
 
-def default_step(model_has_hand_written_path: bool, compiled: bool) -> StepPath:
+def default_step(model: EnsembleModel, compiled: bool) -> StepPath:
     """The hand-written path where the model has one, else autograd; compiled or not as configured."""
-    return HandWrittenStep(compiled) if model_has_hand_written_path else AutogradStep(compiled)
+    return HandWrittenStep(compiled) if model.hand_written() is not None else AutogradStep(compiled)

@@ -62,14 +62,19 @@ class StagedData:
                    stack("y_test"), [int(s.is_fact.sum()) for s in splits])
 
 
-def check_ensemble(cfgs: list[TrainConfig]) -> None:
-    """Configs trained together must share ``ensemble_key`` (same shapes and graph)."""
+def check_ensemble(cfgs: list[TrainConfig]) -> torch.device:
+    """Configs trained together must share ``ensemble_key`` (same shapes and graph), name a device
+    this machine has, and find a C++ compiler when they ask for ``compile``; returns the device."""
     keys = {ensemble_key(c) for c in cfgs}
     if len(keys) > 1:
         diff = sorted(k for k, v in dict(ensemble_key(cfgs[0])).items()
                       if any(dict(ensemble_key(c))[k] != v for c in cfgs))
         raise ConfigError(diff[0] if diff else "config", "differs",
                           "equal across one ensemble (only seeds, corruption, lr, wd, l1, l2, dropout may differ)")
+    device = resolve_device(cfgs[0].device)
+    if cfgs[0].compile:
+        require_compiler(device)
+    return device
 
 
 class Trainer:
@@ -81,18 +86,14 @@ class Trainer:
                  callbacks: Sequence[Callback] = ()):
         if not cfgs:
             raise ValueError("no configs to train")
-        check_ensemble(cfgs)
+        dev = self.device = check_ensemble(cfgs)
         self.cfgs, self.cfg = cfgs, cfgs[0]
         self.callbacks = list(callbacks)
-        dev = self.device = resolve_device(self.cfg.device)
-        if self.cfg.compile:
-            require_compiler(dev)
         splits = [make_split(c) for c in cfgs]
         self.split0 = splits[0]
         self.data = StagedData.stage(splits, dev)
         self.model = build_model(cfgs, self.split0, dev)
-        self.step_path = step if step is not None else default_step(self.model.hand_written() is not None,
-                                                                    self.cfg.compile)
+        self.step_path = step if step is not None else default_step(self.model, self.cfg.compile)
         self.step_path.prepare(self)
 
         def vec(name: str) -> torch.Tensor:
@@ -295,10 +296,7 @@ def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = 
     ``progress``: show a progress bar on stderr. ``step``, ``callbacks``: see ``Trainer``."""
     if not cfgs:
         return []
-    check_ensemble(cfgs)
-    device = resolve_device(cfgs[0].device)  # config errors before any folder is made
-    if cfgs[0].compile:
-        require_compiler(device)
+    check_ensemble(cfgs)  # config errors before any folder is made
     hooks: list[Callback] = []
     if out_dirs is not None:
         dirs = [ensure_writable_dir(Path(d)) for d in out_dirs]
