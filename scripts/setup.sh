@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up .venv with rulesfacts and the given extras, idempotently, on a fresh machine.
 #   bash scripts/setup.sh            # core: what the demo needs
-#   bash scripts/setup.sh dev,ray,browser   # everything the test suite needs (+ Debian's chromium)
+#   bash scripts/setup.sh dev,ray,browser,tensorboard   # everything the test suite needs (+ Debian's chromium)
 # torch is pinned to 2.13.0 and installed first, so that no dependency can pull a CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 # (slow reproduction checks included; add -m "not slow" for a quick local run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh dev,ray,browser
+bash scripts/setup.sh dev,ray,browser,tensorboard
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/lint-imports  # the import layers (pyproject.toml, [tool.importlinter])
 exec .venv/bin/python -m pytest "$@"

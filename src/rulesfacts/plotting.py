@@ -48,9 +48,10 @@ PHASE_COLORS = {
     "grokking": "#ff7f0e",
     "diverged": "#000000",
 }
+TIE_COLOR = "#ffffff"  # a phase-map cell whose runs split evenly between phases (drawn cross-hatched, "tie")
 
-__all__ = ["CLASS_COLORS", "PART_COLORS", "PART_LABELS", "PHASE_COLORS", "SUBSET_COLORS", "SUBSET_LABELS", "plt",
-           "save_figure"]
+__all__ = ["CLASS_COLORS", "PART_COLORS", "PART_LABELS", "PHASE_COLORS", "SUBSET_COLORS", "SUBSET_LABELS", "TIE_COLOR",
+           "plt", "save_figure"]
 
 
 def save_figure(fig: plt.Figure, path: Path | str, dpi: int = 120) -> Path:

@@ -66,7 +66,7 @@ def test_width_and_size_curves(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("setup, args, message", [
-    (None, ["--dataset", "mnist", "--pair", "1", "2"], "data_dir"),
+    (None, ["--dataset", "mnist", "--pair", "1", "2"], "rulesfacts data get mnist"),
     ("empty", ["--dataset", "mnist", "--pair", "1", "2"], "train-images-idx3-ubyte"),
     ("fact_frac", ["--dataset", "mnist", "--pair", "1", "2"], "not an IDX file"),
     ("truncated", ["--dataset", "mnist", "--pair", "1", "2"], "truncated"),
@@ -79,7 +79,8 @@ def test_width_and_size_curves(tmp_path, capsys):
     ("empty", ["--dataset", "mnist", "--all-pairs"], "train-images-idx3-ubyte"),
     (None, ["--all-pairs", "--train-per-class", "0"], "train_per_class=0"),
 ])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, setup, args, message):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch, setup, args, message):
+    monkeypatch.setenv("RULESFACTS_DATA", str(tmp_path / "empty-cache"))  # never the user's own cache
     folder = tmp_path / "d"
     if setup:
         folder.mkdir()

@@ -40,7 +40,7 @@ def test_static_phase_map_draws_the_cells_of_the_table(tiny_sweep, tmp_path):
 
     data = sweep_report_data(tiny_sweep)
     cells = sweep_cells(data)
-    assert cells.attrs == {"x": "train_frac", "y": "fact_frac", "panels": ["wd"]} and len(cells) == 8
+    assert cells.attrs == {"x": "train_frac", "y": "fact_frac", "panels": ["wd"], "pooled": []} and len(cells) == 8
     df = load_results(tiny_sweep)
     for r in cells.itertuples():
         (run,) = df[(df.wd == r.wd) & (df.train_frac == r.train_frac) & (df.fact_frac == r.fact_frac)].itertuples()

@@ -125,10 +125,9 @@ def test_phase_command_and_report_give_the_same_phase_in_every_cell(tied_sweep, 
     assert code == 0
     summary = json.loads(out)
     assert summary["x"] == "train_frac" and summary["y"] == "fact_frac" and summary["panel"] == ["wd"]
-    assert summary["panels"] == {"wd=0": {"coexistence": 1, "full inversion": 1, "memorization": 2},
-                                 "wd=5": {"forgetting": 1, "full inversion": 1, "memorization": 1,
-                                          "partial inversion": 1}}
-    assert summary["cells"] == 8 and summary["split_cells"] == 6
+    # a tied cell counts as a tie in the summary (and is drawn as one), not as the phase of the tie rule
+    assert summary["panels"] == {"wd=0": {"memorization": 2, "tie": 2}, "wd=5": {"full inversion": 1, "tie": 3}}
+    assert summary["cells"] == 8 and summary["split_cells"] == 6 and summary["tied_cells"] == 5
     csv = pd.read_csv(summary["csv"])
     from_cli = {(r.wd, r.train_frac, r.fact_frac): (r.phase, r.agreement, r.n_runs) for r in csv.itertuples()}
 
@@ -139,6 +138,9 @@ def test_phase_command_and_report_give_the_same_phase_in_every_cell(tied_sweep, 
                    for p in data["panels"] for c in p["cells"]}
     runs = {(p["values"]["wd"], xs[c["xi"]], ys[c["yi"]]): sorted(c["runs"])
             for p in data["panels"] for c in p["cells"]}
+    tied = {(p["values"]["wd"], xs[c["xi"]], ys[c["yi"]]): c["tied"] for p in data["panels"] for c in p["cells"]}
+    assert tied[(5, 0.3, 0.4)] == "memorization = diverged" and tied[(0, 0.6, 0.1)] == ""
+    assert sum(bool(t) for t in tied.values()) == 5
     static = sweep_cells(data)  # the cells the report's static figure draws
     from_figure = {(r.wd, r.train_frac, r.fact_frac): (r.phase, r.agreement, r.n_runs) for r in static.itertuples()}
 

@@ -33,7 +33,7 @@ def test_swept_fields_and_cells():
     df = table()
     assert swept_fields(df) == ["train_frac", "fact_frac", "wd", "seed"]
     cells = phase_cells(df, "train_frac", "fact_frac")
-    assert cells.attrs == {"x": "train_frac", "y": "fact_frac", "panels": ["wd"]}
+    assert cells.attrs == {"x": "train_frac", "y": "fact_frac", "panels": ["wd"], "pooled": ["seed"]}
     assert len(cells) == 2 * 3 * 2 and set(cells["n_runs"]) == {3}
     hit = cells[(cells.wd == 5) & (cells.train_frac == 0.7)]
     assert set(hit["phase"]) == {"full inversion"} and set(hit["agreement"].round(3)) == {0.667}
@@ -55,8 +55,8 @@ def test_a_tied_cell_takes_the_phase_first_in_the_fixed_order(order):
     df = pd.DataFrame({"run_id": ["a", "b"], "train_frac": [0.5, 0.5], "fact_frac": [0.3, 0.3], "seed": [0, 1],
                        "phase": list(order), "test_acc": [0.98, 0.2]})
     cells = phase_cells(df)
-    assert cells[["train_frac", "fact_frac", "phase", "agreement", "n_runs"]].values.tolist() == \
-        [[0.5, 0.3, "coexistence", 0.5, 2]]
+    assert cells[["train_frac", "fact_frac", "phase", "agreement", "tied", "n_runs"]].values.tolist() == \
+        [[0.5, 0.3, "coexistence", 0.5, "coexistence = memorization", 2]]
     assert cells["test_acc"].iloc[0] == pytest.approx(0.59)
 
 
@@ -91,11 +91,13 @@ def test_diagram_axes():
 
 def test_phase_png_and_csv(tmp_path):
     res = write_phase_map(table(), tmp_path / "phases.png")
-    assert res["panel"] == ["wd"] and res["cells"] == 12 and res["split_cells"] == 2
+    assert res["panel"] == ["wd"] and res["cells"] == 12 and res["split_cells"] == 2 and res["tied_cells"] == 0
+    assert res["pooled"] == ["seed"]
     assert res["panels"] == {"wd=0": {"memorization": 6}, "wd=5": {"forgetting": 2, "full inversion": 4}}
     assert (tmp_path / "phases.png").stat().st_size > 1000
     csv = pd.read_csv(tmp_path / "phases.csv")
-    assert len(csv) == 12 and {"wd", "train_frac", "fact_frac", "phase", "agreement", "n_runs", "test_acc"} <= set(csv)
+    assert len(csv) == 12 and {"wd", "train_frac", "fact_frac", "phase", "agreement", "tied", "n_runs",
+                               "test_acc"} <= set(csv)
     assert "runs" not in csv
 
 
@@ -109,3 +111,83 @@ def test_metric_heatmap(tmp_path):
     with pytest.raises(ConfigError) as e:
         write_phase_map(table(), tmp_path / "y.png", x="lr")
     assert e.value.field == "x"
+
+
+# -- what a cell pools, split and tied cells in the figure ----------------------------------------------
+
+
+def split_table():
+    """α ∈ {0.3, 0.7} × ξ ∈ {0.2, 0.4} × wd ∈ {1, 5} × lr ∈ {1e-3, 1e-2} × 3 seeds: at α = 0.3
+    every run memorizes; at α = 0.7 the lr=1e-2 runs memorize and the lr=1e-3 runs generalize,
+    but for seed 2, which forgets. Pooled over lr and seed, an α = 0.7 cell holds 3 memorizing,
+    2 generalizing and 1 forgetting run; without the seed-2 runs it is a 2 to 2 tie."""
+    rows = []
+    for a, xi, wd, lr, seed in itertools.product([0.3, 0.7], [0.2, 0.4], [1.0, 5.0], [1e-3, 1e-2], [0, 1, 2]):
+        phase = "memorization" if a == 0.3 or lr == 1e-2 else ("forgetting" if seed == 2 else "generalization")
+        rows.append({"run_id": f"r{len(rows):02d}", "train_frac": a, "fact_frac": xi, "lr": lr, "wd": wd,
+                     "seed": seed, "phase": phase, "test_acc": 0.5})
+    return pd.DataFrame(rows)
+
+
+def figure_cells(fig, ax_index=0):
+    """(label text, hatch) of the split-cell marks of one panel, and the colours of its grid."""
+    ax = fig.axes[ax_index]
+    labels = sorted(t.get_text() for t in ax.texts if t.get_gid() == "split-label")
+    hatches = sorted(p.get_hatch() for p in ax.patches if p.get_gid() == "split-cell")
+    return labels, hatches
+
+
+def test_pooled_axes_are_named_and_a_tie_is_drawn_as_a_tie():
+    from rulesfacts.plotting import PHASE_COLORS, TIE_COLOR, plt
+    from rulesfacts.sweep.diagrams import phase_figure
+
+    df = split_table()
+    cells = phase_cells(df, panel="wd")  # a panel per wd; lr and seed are pooled
+    assert cells.attrs["pooled"] == ["lr", "seed"] and cells.attrs["panels"] == ["wd"]
+    tie = cells[cells.train_frac == 0.7].iloc[0]
+    # 3 memorization, 2 generalization, 1 forgetting: no tie, agreement 1/2
+    assert (tie["phase"], tie["agreement"], tie["tied"]) == ("memorization", 0.5, "")
+    fig = phase_figure(cells)
+    assert "pooled over lr, seed (6 runs per cell)" in fig._suptitle.get_text()
+    assert figure_cells(fig) == (["50%", "50%"], ["///", "///"]) == figure_cells(fig, 1)
+    plt.close(fig)
+
+    even = df[~((df.train_frac == 0.7) & (df.seed == 2))]  # drop the forgetting run and its lr=1e-2 twin
+    cells = phase_cells(even, panel="wd")
+    tie = cells[cells.train_frac == 0.7].iloc[0]
+    assert (tie["agreement"], tie["tied"]) == (0.5, "memorization = generalization")
+    fig = phase_figure(cells)
+    assert "pooled over lr, seed (4–6 runs per cell)" in fig._suptitle.get_text()
+    assert figure_cells(fig) == (["tie", "tie"], ["xx", "xx"])
+    # the tied cell is not drawn in either phase's colour; the agreeing one is drawn as memorization
+    ax = fig.axes[0]
+    image = ax.get_images()[0]
+    rgba = image.cmap(image.norm(image.get_array()))  # rows: ξ, columns: α
+    assert [matplotlib_color(c) for c in rgba[:, 1]] == [TIE_COLOR] * 2
+    assert [matplotlib_color(c) for c in rgba[:, 0]] == [PHASE_COLORS["memorization"]] * 2
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["memorization", "tie (runs split evenly)", "split: % of runs in the phase drawn"]
+    plt.close(fig)
+
+
+def matplotlib_color(rgba):
+    from matplotlib.colors import to_hex
+
+    return to_hex(rgba)
+
+
+def test_panel_per_pooled_axis_leaves_only_the_seeds_pooled(tmp_path):
+    df = split_table()
+    res = write_phase_map(df, tmp_path / "p.png")  # wd and lr make the panels: only the seeds are pooled
+    assert res["panel"] == ["lr", "wd"] and res["pooled"] == ["seed"]
+    assert res["panels"]["lr=0.001, wd=1"] == {"generalization": 2, "memorization": 2}
+    assert res["panels"]["lr=0.01, wd=5"] == {"memorization": 4}
+    assert res["split_cells"] == 4 and res["tied_cells"] == 0  # the 2-to-1 cells of lr = 0.001
+    even = df[~((df.train_frac == 0.7) & (df.seed == 2))]
+    res = write_phase_map(even, tmp_path / "q.png", panel="wd")
+    assert res["panels"] == {"wd=1": {"memorization": 2, "tie": 2}, "wd=5": {"memorization": 2, "tie": 2}}
+    assert res["tied_cells"] == 4
+    csv = pd.read_csv(tmp_path / "q.csv", keep_default_na=False)
+    assert csv["tied"].tolist() == ["", "", "memorization = generalization", "memorization = generalization"] * 2
+    res = write_metric_map(df, "test_acc", tmp_path / "m.png", panel="wd")
+    assert res["pooled"] == ["lr", "seed"]

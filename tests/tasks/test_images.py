@@ -59,13 +59,14 @@ def test_npz_and_missing_arrays(tmp_path):
         load_dataset("mnist", tmp_path)
 
 
-def test_missing_files_and_folder(tmp_path):
+def test_missing_files_and_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("RULESFACTS_DATA", str(tmp_path / "cache"))
     with pytest.raises(DataFileError, match="train-images-idx3-ubyte.*mnist.npz"):
         load_dataset("mnist", tmp_path)
     with pytest.raises(DataFileError, match="folder not found"):
         load_dataset("mnist", tmp_path / "nope")
-    with pytest.raises(ConfigError, match="data_dir"):
-        load_dataset("cifar10", None)
+    with pytest.raises(DataFileError, match="cache/cifar10: folder not found: download cifar10 with `rulesfacts data get"):  # noqa: E501
+        load_dataset("cifar10", None)  # no folder given: the cache folder, and how to fill it
     with pytest.raises(DataFileError, match="data_batch_1.*CIFAR-10 python batch"):
         load_dataset("cifar10", tmp_path)
 

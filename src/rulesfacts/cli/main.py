@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "rulesfacts.cli.report",
     "rulesfacts.cli.bench",
     "rulesfacts.cli.memorize",
+    "rulesfacts.cli.data",
     "rulesfacts.cli.theory",
     "rulesfacts.cli.fields",
 )

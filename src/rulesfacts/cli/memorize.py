@@ -23,7 +23,10 @@ def register(app: typer.Typer) -> None:
         pair: tuple[int, int] = typer.Option((None, None), help="The two classes A B (A is +1)."),
         method: str = typer.Option("m1", help="m1 (Yu et al. Thm 7.3) | m2 (Park et al.) | m3 (Vardi et al.) | mlp"),
         data_dir: Path = typer.Option(None, "--data-dir", help="Folder with MNIST/Fashion IDX or npz, or CIFAR-10 "
-                                      "python batches (never downloaded)."),
+                                      "python batches.", show_default="the cache folder of `rulesfacts data get`"),
+        download: bool = typer.Option(False, "--download", help="Download mnist, fashion or cifar10 first (into "
+                                      "--data-dir or the cache folder) unless its files are there; see "
+                                      "`rulesfacts data get`."),
         train_per_class: int = typer.Option(None, help="Training images per class (default: all; the paper uses "
                                             "500)."),
         test_per_class: int = typer.Option(None, help="Test images per class (default: all)."),
@@ -61,6 +64,11 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("pair", None, "two class labels, e.g. --pair 1 7")
         if threads < 1:
             raise ConfigError("threads", threads, "a positive number of threads")
+        if download:
+            from rulesfacts.tasks.download import SOURCES, fetch
+
+            if dataset in SOURCES:  # digits and mnist1d need no files
+                fetch(dataset, data_dir, show_progress=not quiet)
         data = load_dataset(dataset, data_dir, seed=seed)  # bad files fail here, before any folder is made
         if modes:
             from rulesfacts.io import ensure_writable_dir

@@ -58,9 +58,12 @@ def register(app: typer.Typer) -> None:
                                  "SWEEP_DIR/heatmap-<metric>.png); the CSV goes beside it."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Phase diagram (or a metric heatmap) of a sweep: PNG plus the CSV of its cells. A cell holds
-        every seed of its grid point: its phase is the majority one, a tie going to the phase listed
-        first in docs/sweeps.md; `agreement` in the CSV is the share of its runs in that phase."""
+        """Phase diagram (or a metric heatmap) of a sweep: PNG plus the CSV of its cells. A cell pools
+        every seed of its grid point and every swept field that is not x, y or a panel (the title
+        names them): its phase is the majority one; a cell whose runs disagree is hatched with the
+        share of its runs in that phase (`agreement` in the CSV), a tied one is drawn as "tie"
+        (`tied` in the CSV names the phases; the CSV's `phase` takes the one listed first in
+        docs/sweeps.md)."""
         from rulesfacts.sweep.diagrams import spec_diagram, write_metric_map, write_phase_map
         from rulesfacts.sweep.store import load_results, table_path
 

@@ -23,11 +23,17 @@ def run_summary(result: RunResult) -> dict[str, Any]:
     return out
 
 
-def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) -> RunResult:
+def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool,
+                   tensorboard: Path | None = None) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
     from rulesfacts.training.rundir import load_run
 
-    result = train(cfg, out, progress=progress, resume=resume)
+    callbacks = []
+    if tensorboard is not None:
+        from rulesfacts.training.callbacks import TensorBoardLogger
+
+        callbacks.append(TensorBoardLogger(tensorboard))
+    result = train(cfg, out, progress=progress, resume=resume, callbacks=callbacks)
     plot_run_curves(load_run(out), out / "curves.png")
     return result
 
@@ -40,6 +46,9 @@ def register(app: typer.Typer) -> None:
         given: dict[str, Any] | None = None,  # one option per TrainConfig field: see config_options
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+        tensorboard: Path = typer.Option(None, "--tensorboard", help="Also write the logged metrics as TensorBoard "
+                                         "event files into this folder (needs the tensorboard package).",
+                                         show_default="off"),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
@@ -51,7 +60,7 @@ def register(app: typer.Typer) -> None:
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
         out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
-        result = train_and_plot(cfg, out, resume, progress=not quiet)
+        result = train_and_plot(cfg, out, resume, progress=not quiet, tensorboard=tensorboard)
         emit(run_summary(result), as_json, title=f"run {out}")
         if not as_json:
             say(f"run folder: {out}  (curves: {out / 'curves.png'})")

@@ -129,14 +129,14 @@ def plot_prune(data: dict[str, Any], path: Path) -> Path:
 
 def sweep_cells(data: dict[str, Any]) -> pd.DataFrame:
     """The cells of a sweep report's data as the table ``sweep.diagrams.phase_cells`` made them
-    (panel fields, x, y, phase, agreement, n_runs, metric means), ready for its
+    (panel fields, x, y, phase, agreement, tied, n_runs, metric means; pooled fields), ready for its
     ``plot_phase_diagram``: the static figure draws the very cells the page shows."""
     x, y = data["x"]["name"], data["y"]["name"]
     rows = [{**panel["values"], x: data["x"]["values"][c["xi"]], y: data["y"]["values"][c["yi"]],
              **{k: v for k, v in c.items() if k not in ("xi", "yi", "runs")}}
             for panel in data["panels"] for c in panel["cells"]]
     cells = pd.DataFrame(rows)
-    cells.attrs.update(x=x, y=y, panels=list(data["panel_fields"]))
+    cells.attrs.update(x=x, y=y, panels=list(data["panel_fields"]), pooled=list(data.get("pooled", [])))
     return cells
 
 

@@ -77,7 +77,7 @@ def cell_entry(cell: pd.Series, x: str, y: str, xs: list[Any], ys: list[Any]) ->
     run count and the mean of each metric the table has (None when no run has a value)."""
     out: dict[str, Any] = {"xi": xs.index(_value(cell[x])), "yi": ys.index(_value(cell[y])), "runs": list(cell["runs"]),
                            "phase": cell["phase"], "agreement": rounded(cell["agreement"]),
-                           "n_runs": int(cell["n_runs"])}
+                           "tied": str(cell.get("tied", "")), "n_runs": int(cell["n_runs"])}
     out |= {m: rounded(cell[m]) for m in METRICS if m != "phase" and m in cell.index}
     return out
 
@@ -135,6 +135,7 @@ def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = N
     present = [m for m in METRICS if m == "phase" or (m in df and pd.to_numeric(df[m], errors="coerce").notna().any())]
     return {"kind": "sweep", "title": f"rulesfacts sweep: {sweep_dir.resolve().name}", "n_runs": int(len(df)),
             "x": {"name": x, "values": xs}, "y": {"name": y, "values": ys}, "panel_fields": panel_fields,
+            "pooled": cells.attrs["pooled"],
             "panels": panels, "metrics": {m: METRICS[m] for m in present},
             "phase_colors": {k: PHASE_COLORS[k] for k in PHASES}, "runs": runs, "help": HELP,
             "part_colors": list(PART_COLORS),

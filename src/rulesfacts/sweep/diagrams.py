@@ -16,15 +16,19 @@ Fields of the table:
   of the one ``panel`` field named (then the other swept fields are pooled in the cells).
 
 A cell is one (panel values, x, y) point with at least one run: the majority phase of its runs,
-``agreement`` (the share of its runs in that phase), ``n_runs``, the mean of each metric over its
-runs (missing values skipped) and its run ids.
+``agreement`` (the share of its runs in that phase), ``tied`` (the phases that share the largest
+count, when more than one does), ``n_runs``, the mean of each metric over its runs (missing
+values skipped) and its run ids. The swept fields that are neither x, y nor a panel field are
+*pooled*: their runs share a cell. The figure names them in its title ("pooled over lr, seed"),
+hatches every cell whose runs disagree and writes the agreement in it, and draws a tied cell as
+a tie (its own colour, "tie"), not as the phase the tie rule picks.
 
 **Tie rule.** When several phases share the largest count, the cell takes the one that comes
 first in ``PHASES``: coexistence, partial inversion, full inversion, memorization, forgetting,
 confusion, no learning, generalization, grokking, diverged (the order of the phase tables in
 docs/sweeps.md; any other label comes after these, alphabetically). The phase of a cell thus
 depends only on the phases of its runs, never on their order in the table or on their run ids,
-and a tied cell stays recognisable by its agreement (0.5 for one run against one).
+and a tied cell stays recognisable by its ``tied`` column (and in the figure).
 """
 
 from __future__ import annotations
@@ -93,15 +97,36 @@ def phase_rank(phase: str) -> tuple[int, str]:
     return (PHASES.index(phase), "") if phase in PHASES else (len(PHASES), phase)
 
 
-def majority_phase(phases: Iterable[Any]) -> tuple[str, float]:
-    """(phase, agreement) of a cell's runs: the most frequent phase, ties going to the phase
-    first in ``PHASES``, and the share of the runs in it. A missing phase counts as "unknown"."""
+def top_phases(phases: Iterable[Any]) -> tuple[list[str], float]:
+    """The phases that share the largest count among a cell's runs (in ``PHASES`` order) and the
+    share of the runs in each of them. A missing phase counts as "unknown"."""
     counts = Counter(UNKNOWN if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in phases)
     if not counts:
         raise ValueError("a cell needs at least one run")
     top = max(counts.values())
-    phase = min((p for p, n in counts.items() if n == top), key=phase_rank)
-    return phase, top / sum(counts.values())
+    return sorted((p for p, n in counts.items() if n == top), key=phase_rank), top / sum(counts.values())
+
+
+def majority_phase(phases: Iterable[Any]) -> tuple[str, float]:
+    """(phase, agreement) of a cell's runs: the most frequent phase, ties going to the phase
+    first in ``PHASES``, and the share of the runs in it."""
+    top, agreement = top_phases(phases)
+    return top[0], agreement
+
+
+TIE_SEPARATOR = " = "  # the ``tied`` column: "coexistence = memorization"
+
+
+def pooled_fields(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    """The swept fields of ``table`` whose runs share a cell (not x, y or a panel field)."""
+    return [f for f in swept_fields(table) if f not in keys]
+
+
+def pooled_note(pooled: list[str], n_runs: pd.Series, verb: str = "pooled over") -> str:
+    """"pooled over lr, seed (3 runs per cell)": what a cell averages over, for a figure's title."""
+    lo, hi = int(n_runs.min()), int(n_runs.max())
+    runs = f"{lo} run{'s' if lo != 1 else ''} per cell" if lo == hi else f"{lo}–{hi} runs per cell"
+    return f"{verb} {', '.join(pooled)} ({runs})" if pooled else runs
 
 
 def _check_column(table: pd.DataFrame, name: str) -> None:
@@ -113,10 +138,11 @@ def phase_cells(table: pd.DataFrame, x: str = "train_frac", y: str = "fact_frac"
     """The phase map of ``table`` (one row per run): one row per cell, sorted by panel, x, y.
 
     Columns: the panel fields, x, y, ``phase`` (majority, ties by ``PHASES`` order),
-    ``agreement`` (share of the cell's runs in that phase), ``n_runs``, the mean of every
+    ``agreement`` (share of the cell's runs in that phase), ``tied`` (the phases sharing the
+    largest count joined by " = ", empty when one phase leads), ``n_runs``, the mean of every
     ``METRICS`` column the table has (NaN when no run has a value) and ``runs`` (the run ids, when
     the table has ``run_id``). ``attrs`` holds the axes as resolved by ``diagram_axes``: x, y and
-    panels (a list).
+    panels (a list), and ``pooled``: the swept fields averaged over in a cell (seeds included).
     """
     _check_column(table, "phase")
     x, y, panels = diagram_axes(table, x, y, panel)
@@ -125,16 +151,17 @@ def phase_cells(table: pd.DataFrame, x: str = "train_frac", y: str = "fact_frac"
     with_runs = "run_id" in table.columns
     rows = []
     for key, g in table.groupby(keys, sort=True, dropna=False):
-        phase, agreement = majority_phase(g["phase"])
+        top, agreement = top_phases(g["phase"])
         row: dict[str, Any] = dict(zip(keys, key, strict=True))
-        row |= {"phase": phase, "agreement": agreement, "n_runs": len(g)}
+        row |= {"phase": top[0], "agreement": agreement, "tied": TIE_SEPARATOR.join(top) if len(top) > 1 else "",
+                "n_runs": len(g)}
         row |= {m: pd.to_numeric(g[m], errors="coerce").mean() for m in metrics}
         if with_runs:
             row["runs"] = g["run_id"].tolist()
         rows.append(row)
-    columns = [*keys, "phase", "agreement", "n_runs", *metrics, *(["runs"] if with_runs else [])]
+    columns = [*keys, "phase", "agreement", "tied", "n_runs", *metrics, *(["runs"] if with_runs else [])]
     cells = pd.DataFrame(rows, columns=columns)
-    cells.attrs.update(x=x, y=y, panels=panels)
+    cells.attrs.update(x=x, y=y, panels=panels, pooled=pooled_fields(table, keys))
     return cells
 
 
@@ -148,7 +175,7 @@ def metric_cells(table: pd.DataFrame, metric: str, x: str = "train_frac", y: str
     x, y, panels = diagram_axes(table, x, y, panel)
     out = table.groupby([*panels, x, y], sort=True, dropna=False)[metric].agg(["mean", "std", "count"]).reset_index()
     cells = out.rename(columns={"mean": metric, "std": f"{metric}_std", "count": "n_runs"})
-    cells.attrs.update(x=x, y=y, panels=panels)
+    cells.attrs.update(x=x, y=y, panels=panels, pooled=pooled_fields(table, [*panels, x, y]))
     return cells
 
 
@@ -190,16 +217,33 @@ def _ticks(ax: Any, x: str, y: str, xs: list, ys: list) -> None:
     ax.set_ylabel(AXIS_LABELS.get(y, y), fontsize=8)
 
 
+TIE = "tie"  # the label of tied cells in the figure
+SPLIT_HATCH, TIE_HATCH = "///", "xx"
+
+
 def plot_phase_diagram(cells: pd.DataFrame, path: Path | str, value: str = "phase", *, x: str | None = None,
                        y: str | None = None, panels: list[str] | None = None, title: str = "") -> Path:
-    """Draw ``cells`` (``phase_cells`` or ``metric_cells``) to ``path`` (format from the suffix):
-    one panel per value of the panel fields, x and y as in ``cells.attrs`` unless given, each cell
-    coloured by its phase (``value="phase"``, colours of ``plotting.PHASE_COLORS``) or by the
-    column ``value`` (viridis; accuracies on [0, 1], other metrics on the range over all panels)."""
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
+    """Draw ``cells`` to ``path`` (format from the suffix): the figure of ``phase_figure``."""
+    from rulesfacts.plotting import save_figure
 
-    from rulesfacts.plotting import PHASE_COLORS, plt, save_figure
+    return save_figure(phase_figure(cells, value, x=x, y=y, panels=panels, title=title), Path(path))
+
+
+def phase_figure(cells: pd.DataFrame, value: str = "phase", *, x: str | None = None, y: str | None = None,
+                 panels: list[str] | None = None, title: str = "") -> Any:
+    """The matplotlib figure of ``cells`` (``phase_cells`` or ``metric_cells``): one panel per
+    value of the panel fields, x and y as in ``cells.attrs`` unless given, each cell coloured by
+    its phase (``value="phase"``, colours of ``plotting.PHASE_COLORS``) or by the column ``value``
+    (viridis; accuracies on [0, 1], other metrics on the range over all panels).
+
+    The title names the pooled fields (``attrs["pooled"]``) and the runs per cell. On a phase map
+    a cell whose runs disagree (agreement < 1) is hatched and shows the share of its runs in the
+    phase drawn; a tied cell (``tied`` not empty) is drawn as a tie, cross-hatched and marked
+    "tie", in no phase's colour."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch, Rectangle
+
+    from rulesfacts.plotting import PHASE_COLORS, TIE_COLOR, plt
 
     x = x or cells.attrs["x"]
     y = y or cells.attrs["y"]
@@ -207,15 +251,19 @@ def plot_phase_diagram(cells: pd.DataFrame, path: Path | str, value: str = "phas
     xs, ys = sorted(cells[x].unique()), sorted(cells[y].unique())
     cols = min(len(groups), 4)
     rows = -(-len(groups) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols + 1.6, 3.2 * rows + 0.5), squeeze=False)
+    legend_in = 2.6 if value == "phase" else 1.6  # inches kept free on the right for the legend or colour bar
+    width = 3.3 * cols + legend_in
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 3.2 * rows + 0.7), squeeze=False)
     for ax in axes.flat[len(groups):]:
         ax.set_visible(False)
     if value == "phase":
-        present = sorted(set(cells["phase"]), key=phase_rank)
+        tied = cells["tied"].fillna("").astype(str) != "" if "tied" in cells else pd.Series(False, cells.index)
+        shown = cells["phase"].where(~tied, TIE)
+        present = sorted(set(shown) - {TIE}, key=phase_rank) + ([TIE] if tied.any() else [])
         code = {p: i for i, p in enumerate(present)}
-        colors = [PHASE_COLORS.get(p, "#ffffff") for p in present]
+        colors = [TIE_COLOR if p == TIE else PHASE_COLORS.get(p, "#ffffff") for p in present]
         style = {"cmap": ListedColormap(colors), "vmin": -0.5, "vmax": len(present) - 0.5}
-        cells = cells.assign(_value=cells["phase"].map(code))
+        cells = cells.assign(_value=shown.map(code), _tied=tied)
     else:
         _check_column(cells, value)
         cells = cells.assign(_value=pd.to_numeric(cells[value], errors="coerce"))
@@ -223,7 +271,10 @@ def plot_phase_diagram(cells: pd.DataFrame, path: Path | str, value: str = "phas
         lo, hi = (0.0, 1.0) if value.endswith(("_acc", "memorized", "recovered")) or not len(finite) else \
             (float(finite.min()), float(finite.max()))
         style = {"cmap": "viridis", "vmin": lo, "vmax": hi}
-    fig.suptitle(title or ("phase per cell" if value == "phase" else f"mean {value} per cell"), fontsize=10)
+    head = title or ("phase per cell" if value == "phase" else f"mean {value} per cell")
+    note = pooled_note(list(cells.attrs.get("pooled", [])), cells["n_runs"],
+                       "pooled over" if value == "phase" else "mean over") if "n_runs" in cells else ""
+    fig.suptitle(f"{head}\n{note}" if note else head, fontsize=10)
     image = None
     for ax, (label, _, g) in zip(axes.flat, groups, strict=False):
         g = cells.loc[g.index]
@@ -231,15 +282,36 @@ def plot_phase_diagram(cells: pd.DataFrame, path: Path | str, value: str = "phas
                           **style)
         ax.set_title(label, fontsize=9)
         _ticks(ax, x, y, xs, ys)
+        if value == "phase":
+            _mark_split_cells(ax, g, x, y, xs, ys, Rectangle)
     if value == "phase":
-        fig.legend(handles=[Patch(color=c, label=p) for p, c in zip(present, colors, strict=True)],
-                   loc="center right", fontsize=8)
-        fig.tight_layout(rect=(0, 0, 0.84, 1))
+        handles = [Patch(facecolor=c, edgecolor="#444444", hatch=TIE_HATCH if p == TIE else None,
+                         label="tie (runs split evenly)" if p == TIE else p)
+                   for p, c in zip(present, colors, strict=True)]
+        if (cells["agreement"] < 1).any():
+            handles.append(Patch(facecolor="#ffffff", edgecolor="#444444", hatch=SPLIT_HATCH,
+                                 label="split: % of runs in the phase drawn"))
+        fig.legend(handles=handles, loc="center right", fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1 - legend_in / width, 1))
     else:
         fig.tight_layout(rect=(0, 0, 0.9, 1))
         if image is not None:
             fig.colorbar(image, cax=fig.add_axes((0.92, 0.15, 0.015, 0.7)), label=METRICS.get(value, value))
-    return save_figure(fig, Path(path))
+    return fig
+
+
+def _mark_split_cells(ax: Any, g: pd.DataFrame, x: str, y: str, xs: list, ys: list, rectangle: Any) -> None:
+    """Hatch each cell of ``g`` whose runs disagree and write its agreement ("tie" for a tie)."""
+    xi, yi = {v: i for i, v in enumerate(xs)}, {v: i for i, v in enumerate(ys)}
+    small = max(len(xs), len(ys)) > 12
+    for _, c in g[g["agreement"] < 1].iterrows():
+        i, j = xi[c[x]], yi[c[y]]
+        ax.add_patch(rectangle((i - 0.5, j - 0.5), 1, 1, fill=False, hatch=TIE_HATCH if c["_tied"] else SPLIT_HATCH,
+                               edgecolor="#333333", linewidth=0, gid="split-cell"))
+        text = TIE if c["_tied"] else f"{100 * c['agreement']:.0f}%"
+        ax.text(i, j, text, ha="center", va="center", fontsize=5 if small else 7, color="#000000",
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "#ffffff", "edgecolor": "none", "alpha": 0.8},
+                gid="split-label")
 
 
 def write_phase_map(table: pd.DataFrame, path: Path | str, x: str = "train_frac", y: str = "fact_frac",
@@ -250,9 +322,11 @@ def write_phase_map(table: pd.DataFrame, path: Path | str, x: str = "train_frac"
     png = plot_phase_diagram(cells, path, title=title)
     csv = png.with_suffix(".csv")
     write_text(csv, cells.drop(columns="runs", errors="ignore").to_csv(index=False))
-    counts = {label: dict(sorted(Counter(g["phase"]).items())) for label, _, g in panel_groups(cells)}
+    counts = {label: dict(sorted(Counter(g["phase"].where(g["tied"] == "", TIE)).items()))
+              for label, _, g in panel_groups(cells)}  # a tied cell counts as a tie, not as a phase
     return {"png": str(png), "csv": str(csv), "panels": counts, "x": cells.attrs["x"], "y": cells.attrs["y"],
-            "panel": cells.attrs["panels"], "cells": len(cells), "split_cells": int((cells["agreement"] < 1).sum())}
+            "panel": cells.attrs["panels"], "pooled": cells.attrs["pooled"], "cells": len(cells),
+            "split_cells": int((cells["agreement"] < 1).sum()), "tied_cells": int((cells["tied"] != "").sum())}
 
 
 def write_metric_map(table: pd.DataFrame, metric: str, path: Path | str, x: str = "train_frac",
@@ -264,4 +338,5 @@ def write_metric_map(table: pd.DataFrame, metric: str, path: Path | str, x: str 
     write_text(csv, cells.to_csv(index=False))
     finite = cells[metric].dropna()
     return {"png": str(png), "csv": str(csv), "metric": metric, "x": cells.attrs["x"], "y": cells.attrs["y"],
-            "panel": cells.attrs["panels"], "mean": None if not len(finite) else float(finite.mean())}
+            "panel": cells.attrs["panels"], "pooled": cells.attrs["pooled"],
+            "mean": None if not len(finite) else float(finite.mean())}

@@ -8,17 +8,23 @@
     on_end(trainer, results)        after the last epoch, with the final results
     on_close(trainer)               always, last (release signal handlers, close displays)
 
+``TensorBoardLogger`` exports the logged metrics as TensorBoard event files.
+
 Tests inject faults through the same hooks (e.g. a callback that requests a stop at epoch 3).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rulesfacts.errors import ConfigError
+from rulesfacts.io import ensure_writable_dir
 from rulesfacts.runtime import stderr_console
 
 if TYPE_CHECKING:
@@ -133,3 +139,44 @@ class ProgressBar(Callback):
     def on_close(self, trainer: Trainer) -> None:
         if self.display is not None:
             self.display.stop()
+
+
+class TensorBoardLogger(Callback):
+    """Write every logged metric (the columns of ``metrics.csv``) as TensorBoard scalars, step =
+    epoch, for users who follow their runs in TensorBoard. One event folder per member: ``log_dir``
+    itself for a single run, ``log_dir/<name>`` for an ensemble (``names``, default ``member_<i>``).
+    Needs the optional package ``tensorboard`` (``pip install 'rulesfacts[tensorboard]'``); the
+    events are written by ``torch.utils.tensorboard``. Non-finite values (a diverged run) are
+    left out rather than written as NaN."""
+
+    def __init__(self, log_dir: Path | str, names: Sequence[str] | None = None):
+        import importlib.util
+
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ConfigError("tensorboard", str(log_dir), "needs the optional package tensorboard: "
+                              "pip install 'rulesfacts[tensorboard]'")
+        self.log_dir = ensure_writable_dir(Path(log_dir))
+        self.names = list(names) if names is not None else None
+        self.writers: list[Any] = []
+
+    def on_start(self, trainer: Trainer) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        n = len(trainer.cfgs)
+        names = self.names or ([""] if n == 1 else [f"member_{i}" for i in range(n)])
+        if len(names) != n:
+            raise ConfigError("names", names, f"one name per member ({n})")
+        self.writers = [SummaryWriter(str(self.log_dir / name) if name else str(self.log_dir)) for name in names]
+        for writer, cfg in zip(self.writers, trainer.cfgs, strict=True):
+            writer.add_text("config", "\n".join(f"    {k} = {v!r}" for k, v in cfg.to_dict().items()))
+
+    def on_log(self, trainer: Trainer, epoch: int) -> None:
+        for writer, rows in zip(self.writers, trainer.rows, strict=True):
+            for key, value in (rows[-1] if rows else {}).items():
+                if key != "epoch" and isinstance(value, (int, float)) and math.isfinite(value):
+                    writer.add_scalar(key, value, epoch)
+
+    def on_close(self, trainer: Trainer) -> None:
+        for writer in self.writers:
+            writer.close()
+        self.writers = []
