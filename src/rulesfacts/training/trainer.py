@@ -30,7 +30,7 @@ from rulesfacts.runtime import require_compiler, resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
 from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBar
-from rulesfacts.training.metrics import METRIC_NAMES, subset_metrics
+from rulesfacts.training.metrics import METRIC_NAMES, member_rows, subset_metric_tensors
 from rulesfacts.training.optim import EnsembleAdamW
 from rulesfacts.training.result import RunResult
 from rulesfacts.training.runfolder import RunFolderWriter, completed_runs
@@ -100,8 +100,10 @@ class Trainer:
             return torch.tensor([float(getattr(c, name)) for c in cfgs], device=dev)
 
         lr = torch.tensor([c.effective_lr for c in cfgs], device=dev)
-        self.l1, self.l2 = vec("l1"), vec("l2")
-        self.use_penalty = bool((self.l1 > 0).any() or (self.l2 > 0).any())
+        # None where no member has the penalty: decided here, on the host, once
+        self.l1 = vec("l1") if any(c.l1 > 0 for c in cfgs) else None
+        self.l2 = vec("l2") if any(c.l2 > 0 for c in cfgs) else None
+        self.use_penalty = self.l1 is not None or self.l2 is not None
         self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.adam_eps)
         # one stream for the minibatch order and one for dropout masks per member, so a member's
         # numbers do not depend on whether its ensemble mates use dropout
@@ -172,22 +174,26 @@ class Trainer:
     @torch.no_grad()
     def log(self) -> None:
         """Evaluate every member on its subsets (train, clean, facts, test) and record a row; a
-        member whose losses or weights stop being finite is marked diverged at this epoch."""
+        member whose losses or weights stop being finite is marked diverged at this epoch.
+
+        The only place the loop waits for the device: the metrics and norms are computed there
+        and come back in one transfer (``metrics.member_rows``)."""
         self.model.eval()
         d = self.data
-        with self.autocast():
+        with self.step_path.precision(), self.autocast():
             lt = self.step_path.train_logits(self)
             ls = self.model(d.x_test)
-        metrics = subset_metrics(lt.float(), d.y_train, d.y_true, d.is_fact, ls.float(), d.y_test, self.cfg.loss)
-        norms = self.model.weight_norms().tolist()
-        for i, m in enumerate(metrics):
+        values = subset_metric_tensors(lt.float(), d.y_train, d.y_true, d.is_fact, ls.float(), d.y_test,
+                                       self.cfg.loss)
+        norms = self.model.weight_norms()
+        values |= {"norm_in": norms[:, 0], "norm_out": norms[:, 1]}
+        for i, m in enumerate(member_rows(values)):
             if self.diverged[i] is not None:
                 continue
-            if not all(m[k] is not None and np.isfinite(m[k]) for k in ("train_loss", "test_loss")) \
-                    or not np.isfinite(norms[i][0]):
+            if not all(m[k] is not None and np.isfinite(m[k]) for k in ("train_loss", "test_loss", "norm_in")):
                 self.diverged[i] = self.epoch
                 continue
-            self.rows[i].append({"epoch": self.epoch, **m, "norm_in": norms[i][0], "norm_out": norms[i][1]})
+            self.rows[i].append({"epoch": self.epoch, **m})
         for cb in self.callbacks:
             cb.on_log(self, self.epoch)
 
