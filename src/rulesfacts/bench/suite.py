@@ -267,11 +267,17 @@ def device_table(cfg: BenchConfig, progress: bool = False, device: str = "cuda")
             timers[name] = lambda c=clock: c.seconds_per_model_epoch(cfg.epochs)
         times: dict[str, list[float]] = {k: [] for k in timers}
         for _ in track(range(cfg.repeats), f"p={p} N={width}: interleaved rounds", progress):
-            for name, timer in timers.items():
-                times[name].append(timer())
+            for name, timer in list(timers.items()):
+                try:
+                    times[name].append(timer())
+                except RuntimeError as e:  # e.g. out of memory with every variant's ensemble resident
+                    rows.append({"p": p, "width": width, "variant": name,
+                                 "error": str(e).splitlines()[0] if str(e) else type(e).__name__})
+                    del timers[name], times[name]
+                    clocks.pop(name, None)
         rows += [{"p": p, "width": width, "variant": name, "tflops": statistics.median(pk.flops / t / 1e12
                                                                                        for t in times[name])}
-                 for name, pk in peaks.items()]
+                 for name, pk in peaks.items() if name in times]
         first = f"fp32 M={members[0]}"
         for name, clock in clocks.items():
             ts = times[name]
