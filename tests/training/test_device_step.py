@@ -175,3 +175,27 @@ def test_tf32_is_set_for_the_call_and_restored():
 def test_cuda_graph_needs_a_cuda_device():
     with pytest.raises(ValueError, match="cuda_graph needs a CUDA device"):
         Trainer(configs(), step=DeviceStep(cuda_graph=True))
+
+
+def test_adamw_groups_run_as_slices_of_consecutive_members():
+    """Members of one (lr, wd) group go to the fused kernel as runs of consecutive members; the
+    kernel is elementwise, so each member's update is bit for bit the one it gets alone."""
+    from rulesfacts.training.optim import EnsembleAdamW, consecutive
+
+    assert consecutive([0, 1, 2, 5, 6, 9]) == [slice(0, 3), slice(5, 7), slice(9, 10)]
+    lrs, wds = [1e-2, 1e-2, 3e-3, 3e-3, 1e-2], [1.0, 1.0, 5.0, 5.0, 1.0]
+    gen = torch.Generator().manual_seed(0)
+    init = torch.randn(5, 6, 4, generator=gen)
+    grads = [torch.randn(5, 6, 4, generator=gen) for _ in range(5)]
+    p = torch.nn.Parameter(init.clone())
+    opt = EnsembleAdamW([p], torch.tensor(lrs), torch.tensor(wds), (0.9, 0.98), 1e-8)
+    for g in grads:
+        p.grad = g.clone()
+        opt.step()
+    for i, (lr, wd) in enumerate(zip(lrs, wds, strict=True)):
+        q = torch.nn.Parameter(init[i:i + 1].clone())
+        alone = EnsembleAdamW([q], torch.tensor([lr]), torch.tensor([wd]), (0.9, 0.98), 1e-8)
+        for g in grads:
+            q.grad = g[i:i + 1].clone()
+            alone.step()
+        torch.testing.assert_close(p.detach()[i], q.detach()[0], rtol=0, atol=0)

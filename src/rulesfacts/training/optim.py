@@ -2,8 +2,10 @@
 decoupled weight decay (Loshchilov & Hutter 2019; the update rule of ``torch.optim.AdamW``).
 
 The update runs in torch's fused AdamW kernel (``torch._fused_adamw_``, one pass over each
-parameter, no temporaries), called once per distinct (lr, wd) pair on that group's member slices;
-an ensemble with one (lr, wd) is a single call on the whole stacked tensors. Where the kernel is
+parameter, no temporaries), called once per distinct (lr, wd) pair on that group's member slices
+(runs of consecutive members as one slice each: a sweep lists its members axis by axis, so a
+group is usually a few runs, and each slice is a list entry the call walks); an ensemble with one
+(lr, wd) is a single call on the whole stacked tensors. Where the kernel is
 missing, the same update runs as a few in-place tensor ops with per-member lr and wd.
 """
 
@@ -61,7 +63,7 @@ class EnsembleAdamW:
             if len(members) == m_all:
                 parts = [(p, p.grad, m, v) for p, m, v in with_grad]
             else:
-                parts = [(p[i], p.grad[i], m[i], v[i]) for p, m, v in with_grad for i in members]
+                parts = [(p[r], p.grad[r], m[r], v[r]) for p, m, v in with_grad for r in consecutive(members)]
             if not parts:
                 continue
             ps, gs, ms, vs = (list(t) for t in zip(*parts, strict=True))
@@ -101,3 +103,15 @@ def _groups(lrs: list[float], wds: list[float]) -> dict[tuple[float, float], lis
     for i, key in enumerate(zip(lrs, wds, strict=True)):
         out.setdefault(key, []).append(i)
     return out
+
+
+def consecutive(members: list[int]) -> list[slice]:
+    """Sorted member indices as slices of consecutive runs: [0, 1, 2, 5, 6] → [0:3, 5:7]. The
+    fused kernel is elementwise, so one slice of k members computes what k single members do."""
+    runs: list[slice] = []
+    for i in members:
+        if runs and runs[-1].stop == i:
+            runs[-1] = slice(runs[-1].start, i + 1)
+        else:
+            runs.append(slice(i, i + 1))
+    return runs
