@@ -35,7 +35,8 @@ ACTIVATION_COPIES = 4
 
 
 def member_bytes(cfg: TrainConfig) -> int:
-    """A rough upper estimate of one member's training memory, used to cap a group."""
+    """A rough upper estimate of one member's training memory, used to cap a group (on a GPU it
+    decides the group's size: tests/sweep/test_devices.py checks it against a measured peak)."""
     if cfg.task == "modular":
         n_in, n_out, n_data = 2 * cfg.p, cfg.p, cfg.p * cfg.p
     else:
