@@ -45,7 +45,7 @@ def reference_cfgs(device: str, dtype: str = "float32", epochs: int = 1000) -> l
 
 
 def variants() -> dict[str, tuple[str, StepPath]]:
-    return {"fp32": ("float32", DeviceStep()), "tf32": ("float32", DeviceStep(tf32=True)),
+    return {"fp32": ("float32", DeviceStep()), "tf32": ("tfloat32", DeviceStep()),
             "bf16": ("bfloat16", DeviceStep()), "fp32 graph": ("float32", DeviceStep(cuda_graph=True)),
             "bf16 graph": ("bfloat16", DeviceStep(cuda_graph=True))}
 

@@ -47,7 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fraction", type=float, default=1.0, help="share of the 17 α values (whole ensembles)")
     ap.add_argument("--epochs", type=int, default=0, help="epochs per run (0: the preset's 2000)")
-    ap.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"))
+    ap.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "tfloat32"))
     ap.add_argument("--device", default="cuda", help="cuda (cpu: a check of the script itself)")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: one per GPU)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON and the phase panels")

@@ -10,7 +10,8 @@
 #                        CUDA graph against eager; the four reference points' phases (fp32, TF32,
 #                        bf16, graphs) against the CPU's; the small preset cell by cell, GPU against CPU
 #   gpu_paper_wd_*.json  the paper-wd grid end to end (FRACTION of its 17 α values; 1 = all 1156
-#                        runs), fp32 and bf16, model-epochs/s and phases, with .png panels
+#                        runs), in each of DTYPES (default "float32 bfloat16"; tfloat32 too),
+#                        model-epochs/s and phases, with .png panels
 #
 # usage: scripts/gpu_check.sh [OUT_DIR] [SECTION ...]
 #   OUT_DIR   default: $OUT, else benchmarks/results/gpu
@@ -48,7 +49,7 @@ for section in "${SECTIONS[@]}"; do
             "$PY" benchmarks/gpu_checks.py --out "$OUT_DIR" > /dev/null || status=1
             ;;
         paperwd)
-            for dtype in float32 bfloat16; do
+            for dtype in ${DTYPES:-float32 bfloat16}; do
                 "$PY" benchmarks/gpu_paper_wd.py --fraction "$FRACTION" --dtype "$dtype" --out "$OUT_DIR" \
                     > /dev/null || status=1
             done

@@ -165,11 +165,31 @@ def test_tf32_is_set_for_the_call_and_restored():
         seen.append(matmul.fp32_precision)
         raise RuntimeError("a failing step")
     assert seen == ["tf32"] and matmul.fp32_precision == before
-    with DeviceStep(tf32=True).precision():
-        assert matmul.fp32_precision == "tf32"
-    with DeviceStep().precision():
-        assert matmul.fp32_precision == before
-    assert matmul.fp32_precision == before
+
+
+def test_tfloat32_runs_each_epoch_and_log_pass_in_tf32_and_restores():
+    """dtype = "tfloat32": CUDA's float32 matmuls on TF32 for each epoch and log pass, and the
+    process's setting back in between; CPU matmuls are untouched, so on the CPU it is float32."""
+    matmul = torch.backends.cuda.matmul
+    before = matmul.fp32_precision
+    seen = set()
+
+    class Watching(DeviceStep):
+        def step(self, trainer, x, y, full_batch):
+            seen.add(("step", matmul.fp32_precision))
+            super().step(trainer, x, y, full_batch)
+
+        def train_logits(self, trainer):
+            seen.add(("log", matmul.fp32_precision))
+            return super().train_logits(trainer)
+
+    cfgs = configs()
+    tf32 = Trainer([c.replace(dtype="tfloat32") for c in cfgs], step=Watching())
+    tf32.fit()
+    assert seen == {("step", "tf32"), ("log", "tf32")} and matmul.fp32_precision == before
+    plain = train_ensemble(cfgs, progress=False, step=DeviceStep())
+    for a, b in zip(tf32.results(), plain, strict=True):
+        np.testing.assert_array_equal(a.weights["W_in"], b.weights["W_in"])
 
 
 def test_cuda_graph_needs_a_cuda_device():

@@ -32,7 +32,7 @@ from rulesfacts.training.steps import AutogradStep, DeviceStep, HandWrittenStep,
 
 PAPER_DIAGRAM_RUNS = 17 * 17 * 4  # α × ξ grid × 4 weight decays (Doshi et al. 2024, Fig. 2)
 PAPER_DIAGRAM_EPOCHS = 2000
-DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16"}
+DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "tfloat32": "tf32"}
 
 
 @dataclass(frozen=True)
@@ -218,12 +218,12 @@ GPU_PEAK_N = 8192  # a product large enough to reach a data-centre GPU's matmul 
 
 
 def device_variants(cfg: BenchConfig, p: int, width: int, m: int) -> dict[str, tuple[str, StepPath]]:
-    """The GPU table's variants at ensemble size ``m``: name → (dtype, step path). The default path
-    (``DeviceStep``: one block) in fp32, TF32 and bf16, the CUDA-graph replay, the compiled block
+    """The GPU table's variants at ensemble size ``m``: name → (config dtype, step path). The default
+    path (``DeviceStep``: one block) in fp32, TF32 and bf16, the CUDA-graph replay, the compiled block
     (``cfg.compiled``), and the CPU's blocked layout (``HandWrittenStep``) for comparison."""
     out: dict[str, tuple[str, StepPath]] = {
         f"fp32 M={m}": ("float32", DeviceStep()),
-        f"tf32 M={m}": ("float32", DeviceStep(tf32=True)),
+        f"tf32 M={m}": ("tfloat32", DeviceStep()),
         f"fp32 graph M={m}": ("float32", DeviceStep(cuda_graph=True)),
         f"cpu-blocked fp32 M={m}": ("float32", HandWrittenStep()),
     }

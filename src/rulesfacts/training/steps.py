@@ -15,7 +15,6 @@ only in the trainer's log pass (tests check this by recording every such call).
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 import torch
@@ -23,7 +22,6 @@ import torch
 from rulesfacts.models.base import EnsembleModel
 from rulesfacts.models.fused import CompiledKernels
 from rulesfacts.models.handwritten import BLOCK_ELEMS, ONE_BLOCK
-from rulesfacts.runtime import cuda_matmul_precision
 from rulesfacts.training.losses import member_loss, penalty, penalty_grads
 
 if TYPE_CHECKING:
@@ -48,11 +46,6 @@ class StepPath:
     def train_logits(self, trainer: Trainer) -> torch.Tensor:
         """Logits of the whole training set at the current weights (eval mode, no grad)."""
         return trainer.model(trainer.data.x_train)
-
-    def precision(self) -> contextlib.AbstractContextManager:
-        """The matmul precision this path computes in (steps and the log pass): as configured by
-        default; ``DeviceStep(tf32=True)`` allows TF32 tensor cores for the call."""
-        return contextlib.nullcontext()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(compiled={self.compiled})"
@@ -137,11 +130,11 @@ class DeviceStep(HandWrittenStep):
     blocks only multiply kernel launches (with them, throughput stopped growing at 8 members on an
     H200; docs/performance.md).
 
-    ``tf32``: float32 matmuls on TF32 tensor cores (``runtime.cuda_matmul_precision``, set for the
-    call and restored). ``compiled``: the block as one compiled graph (``models/fused.py``).
-    ``cuda_graph``: full-batch steps captured once as a CUDA graph (after a few eager steps) and
-    replayed, one launch per epoch instead of some thirty; needs a CUDA device and the fused AdamW.
-    bfloat16 follows the config's ``dtype`` as on every path. All off by default: what each buys is
+    ``compiled``: the block as one compiled graph (``models/fused.py``). ``cuda_graph``: full-batch
+    steps captured once as a CUDA graph (after a few eager steps) and replayed, one launch per
+    epoch instead of some thirty; needs a CUDA device and the fused AdamW. The matmul precision
+    follows the config's ``dtype`` as on every path (``bfloat16``; ``tfloat32``: TF32 tensor cores,
+    set by the trainer for each epoch and log pass). All off by default: what each buys is
     measured by ``scripts/gpu_check.sh``, not assumed.
 
     It runs on the CPU too (pass it explicitly): the same math as ``HandWrittenStep`` with other
@@ -151,9 +144,9 @@ class DeviceStep(HandWrittenStep):
     name = "device"
     WARMUP_STEPS = 3  # eager steps (on a side stream) before a capture, as CUDA graphs require
 
-    def __init__(self, compiled: bool = False, tf32: bool = False, cuda_graph: bool = False):
+    def __init__(self, compiled: bool = False, cuda_graph: bool = False):
         super().__init__(compiled, block_elems=ONE_BLOCK)
-        self.tf32, self.cuda_graph = tf32, cuda_graph
+        self.cuda_graph = cuda_graph
         self.graph: torch.cuda.CUDAGraph | None = None
         self.eager_steps = 0
 
@@ -162,19 +155,11 @@ class DeviceStep(HandWrittenStep):
             raise ValueError("cuda_graph needs a CUDA device, the fused AdamW, and compiled=False")
         super().prepare(trainer)
 
-    def precision(self) -> contextlib.AbstractContextManager:
-        return cuda_matmul_precision("tf32" if self.tf32 else None)
-
     def step(self, trainer: Trainer, x: torch.Tensor, y: torch.Tensor, full_batch: bool) -> None:
-        with self.precision():
-            if self.cuda_graph and full_batch:
-                self.graph_step(trainer, y)
-            else:
-                super().step(trainer, x, y, full_batch)
-
-    def train_logits(self, trainer: Trainer) -> torch.Tensor:
-        with self.precision():
-            return super().train_logits(trainer)
+        if self.cuda_graph and full_batch:
+            self.graph_step(trainer, y)
+        else:
+            super().step(trainer, x, y, full_batch)
 
     def device_work(self, trainer: Trainer, y: torch.Tensor) -> None:
         """One full-batch step's device work, without the host's step count: what the graph holds.
@@ -208,7 +193,7 @@ class DeviceStep(HandWrittenStep):
         self.graph.replay()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(compiled={self.compiled}, tf32={self.tf32}, cuda_graph={self.cuda_graph})"
+        return f"{type(self).__name__}(compiled={self.compiled}, cuda_graph={self.cuda_graph})"
 
 
 def default_step(model: EnsembleModel, compiled: bool) -> StepPath:

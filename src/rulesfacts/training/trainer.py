@@ -26,7 +26,7 @@ from rulesfacts.config.train import TrainConfig, ensemble_key
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir
 from rulesfacts.models import build_model
-from rulesfacts.runtime import require_compiler, resolve_device
+from rulesfacts.runtime import cuda_matmul_precision, require_compiler, resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
 from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBar
@@ -161,15 +161,16 @@ class Trainer:
         x_train, y_train = self.data.x_train, self.data.y_train
         n = x_train.shape[1]
         bs = self.cfg.batch_size
-        if bs == 0 or bs >= n:
-            self.step_path.step(self, x_train, y_train, full_batch=True)
-            return
-        perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in self.gens])
-        for s in range(0, n, bs):
-            idx = perms[:, s:s + bs]
-            xb = torch.gather(x_train, 1, idx.view(*idx.shape, *([1] * (x_train.dim() - 2)))
-                              .expand(-1, -1, *x_train.shape[2:]))
-            self.step_path.step(self, xb, torch.gather(y_train, 1, idx), full_batch=False)
+        with self.precision():
+            if bs == 0 or bs >= n:
+                self.step_path.step(self, x_train, y_train, full_batch=True)
+                return
+            perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in self.gens])
+            for s in range(0, n, bs):
+                idx = perms[:, s:s + bs]
+                xb = torch.gather(x_train, 1, idx.view(*idx.shape, *([1] * (x_train.dim() - 2)))
+                                  .expand(-1, -1, *x_train.shape[2:]))
+                self.step_path.step(self, xb, torch.gather(y_train, 1, idx), full_batch=False)
 
     @torch.no_grad()
     def log(self) -> None:
@@ -180,7 +181,7 @@ class Trainer:
         and come back in one transfer (``metrics.member_rows``)."""
         self.model.eval()
         d = self.data
-        with self.step_path.precision(), self.autocast():
+        with self.precision(), self.autocast():
             lt = self.step_path.train_logits(self)
             ls = self.model(d.x_test)
         values = subset_metric_tensors(lt.float(), d.y_train, d.y_true, d.is_fact, ls.float(), d.y_test,
@@ -198,6 +199,11 @@ class Trainer:
             cb.on_log(self, self.epoch)
 
     # -- pieces the step paths use ----------------------------------------------------------------
+    def precision(self) -> contextlib.AbstractContextManager:
+        """TF32 tensor cores for CUDA's float32 matmuls when the config says ``tfloat32``, for the
+        epoch or log pass only (``runtime.cuda_matmul_precision`` restores the setting after)."""
+        return cuda_matmul_precision("tf32" if self.cfg.dtype == "tfloat32" else None)
+
     def autocast(self) -> contextlib.AbstractContextManager:
         """bfloat16 autocast when the config asks for it (matmuls in bf16, fp32 master weights)."""
         if self.cfg.dtype == "bfloat16":
