@@ -208,6 +208,69 @@ def plot_throughput(t: dict, path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def cpu_speed_section(c: dict) -> list[str]:
+    """The CPU path's speed before and after a change, alternated in one run (cpu_speed_check.py)."""
+    out = ["## The CPU path's speed, re-measured (`benchmarks/cpu_speed_check.py`)", "",
+           f"Command: `{c['command']}`; {c['machine']['cpu']}, 1-minute load {c['machine']['load_avg_1min']:.1f} at "
+           f"the end. Each run times the trainer and the baseline in the same interleaved rounds; runs of the "
+           f"earlier code and of this one alternate. × baseline per run:", ""]
+    rows = []
+    for name, by_code in c["x_baseline"].items():
+        med = c["median_x_baseline"][name]
+        ratio = med["now"] / med["before"] if "before" in med else None
+        rows.append([name, " / ".join(f"{v:.2f}" for v in by_code.get("before", [])) or "–",
+                     " / ".join(f"{v:.2f}" for v in by_code["now"]),
+                     "–" if ratio is None else f"{ratio:.2f}"])
+    out += md_table(["variant", "before", "now", "median now / before"], rows)
+    return out + [""]
+
+
+GPU_FILES = ("bench_cuda", "gpu_checks")
+
+
+def gpu_section() -> list[str]:
+    """The GPU results (results/gpu/, written by scripts/gpu_check.sh), or how to make them."""
+    gpu = RESULTS / "gpu"
+    found = {n: json.loads((gpu / f"{n}.json").read_text()) for n in GPU_FILES if (gpu / f"{n}.json").is_file()}
+    wd = sorted(gpu.glob("gpu_paper_wd_*.json")) if gpu.is_dir() else []
+    out = ["## On a GPU", ""]
+    if not found and not wd:
+        return out + ["Ready to run; not measured here (no GPU was available where these results were made). "
+                      "One command on a CUDA machine writes every GPU result into `benchmarks/results/gpu/`, "
+                      "and this script then tables them here:", "",
+                      "```bash", "scripts/gpu_check.sh benchmarks/results/gpu            # bench, checks, paperwd",
+                      "python benchmarks/write_results.py", "```", "",
+                      "Its parts: `rulesfacts bench --device cuda --json` (model-epochs/s against M, fp32 / TF32 / "
+                      "bf16 / CUDA graphs / the CPU's blocked layout, against the card's matmul peaks), "
+                      "`python benchmarks/gpu_checks.py` (no host sync between log passes, memory per member, "
+                      "CUDA graph against eager, the four reference points and the `small` preset against the "
+                      "CPU) and `python benchmarks/gpu_paper_wd.py --fraction F` (the paper-wd grid end to end). "
+                      "On the CPU, the tests check the GPU path's math and its loop (tests/training/"
+                      "test_device_step.py) and the GPU sweep plan (tests/sweep/test_devices.py).", ""]
+    if "bench_cuda" in found:
+        b = found["bench_cuda"]
+        m = b["machine"]
+        out += [f"{m['gpu']} ({m['gpu_memory_mb']} MB, {m['gpus']} visible), torch {m['torch']}, CUDA {m['cuda']}.",
+                "", "Matmul peaks (TFLOP/s): " + ", ".join(f"{k} {v:.1f}" for k, v in b["matmul_peak_tflops"].items()),
+                ""]
+        out += md_table(["p", "N", "variant", "model-epochs/s", "useful TFLOP/s", "× fp32 at the smallest M"],
+                        [[r["p"], r["width"], r["variant"],
+                          f"{r['model_epochs_per_s']:.0f}" if "error" not in r else f"failed: {r['error']}",
+                          f"{r['tflops_useful']:.2f}" if "error" not in r else "",
+                          f"{r['x_vs_fp32_m1']:.2f}" if "x_vs_fp32_m1" in r else ""] for r in b["trainer"]])
+        out += [""]
+    if "gpu_checks" in found:
+        out += ["Checks (`benchmarks/gpu_checks.py`):", "", "```json",
+                json.dumps({k: v for k, v in found["gpu_checks"].items() if k not in ("machine",)}, indent=1)[:6000],
+                "```", ""]
+    for path in wd:
+        r = json.loads(path.read_text())
+        out += [f"- paper-wd ({r['dtype']}, {r['runs']} runs × {r['epochs']} epochs, fraction {r['fraction']}) on "
+                f"{r['gpu']['gpu']}: {r['seconds']} s, {r['model_epochs_per_s']:.0f} model-epochs/s; phases "
+                f"{r['phases']} (`{r['command']}`)"]
+    return out + [""]
+
+
 def _demote(markdown: str) -> str:
     """Headings of an included section one level below ours (# → ###, ## → ###)."""
     return "\n".join("### " + line.lstrip("#").lstrip() if line.startswith("#") else line
@@ -248,6 +311,10 @@ def main() -> None:
                           [[r["dtype"], r["threads"], r["n"], f"{r['gflops_median']:.1f}", f"{r['gflops_max']:.1f}"]
                            for r in peak["rows"]])
         lines.append("")
+    speed = _load("cpu_speed_check")
+    if speed:
+        lines += cpu_speed_section(speed)
+    lines += gpu_section()
     lines += ["## Other benchmarks", ""]
     for name in OTHER_SECTIONS:
         md = RESULTS / f"{name}.md"

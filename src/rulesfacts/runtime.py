@@ -37,6 +37,33 @@ def require_compiler(device: torch.device) -> None:
 
 
 @contextlib.contextmanager
+def cuda_matmul_precision(precision: str | None) -> Iterator[None]:
+    """CUDA float32 matmuls in ``precision`` for the block ("tf32": TensorFloat-32 tensor cores,
+    10-bit mantissa products with float32 accumulation; "ieee": plain float32), then the previous
+    setting back; None leaves it as it is. torch keeps this as process-wide state, so it is set
+    per call and restored, never left flipped. CPU matmuls are not affected."""
+    import torch
+
+    if precision is None:
+        yield
+        return
+    matmul = torch.backends.cuda.matmul
+    before = matmul.fp32_precision
+    matmul.fp32_precision = precision
+    try:
+        yield
+    finally:
+        matmul.fp32_precision = before
+
+
+def cuda_devices() -> int:
+    """How many CUDA devices this process sees (0 without CUDA)."""
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+@contextlib.contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``n`` torch threads (None: leave as is), then restore. Many small tensor
     operations (constructions, small ensembles) run faster on one thread than on two that share

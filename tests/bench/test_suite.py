@@ -2,7 +2,7 @@
 
 import pytest
 
-from rulesfacts.bench.suite import BenchConfig, diagram_estimate, scaled_epochs
+from rulesfacts.bench.suite import BenchConfig, device_table, diagram_estimate, scaled_epochs
 from rulesfacts.bench.timing import seconds
 from rulesfacts.errors import ConfigError
 
@@ -38,3 +38,18 @@ def test_big_ensembles_time_fewer_epochs():
 def test_bench_config_rejects_bad_values(field, value):
     with pytest.raises(ConfigError):
         BenchConfig(**{field: value})
+
+
+def test_the_gpu_table_runs_on_the_cpu_and_reports_what_fails():
+    """The GPU table's logic on the CPU: every variant timed or named with its error (a CUDA graph
+    needs CUDA), same-round ratios to fp32 at the smallest M, and the three peaks."""
+    cfg = BenchConfig(sizes=((7, 8),), ensembles=(1, 2), epochs=1, repeats=1, memory=False, extras=False)
+    rows = device_table(cfg, device="cpu")
+    by_name = {r["variant"]: r for r in rows}
+    assert {"peak fp32", "peak tf32", "peak bf16"} <= set(by_name)
+    assert "cuda_graph needs a CUDA device" in by_name["fp32 graph M=1"]["error"]
+    assert by_name["fp32 M=1"]["x_vs_fp32_m1"] == 1.0
+    timed = [r for r in rows if "model_epochs_per_s" in r]
+    assert {r["variant"] for r in timed} == {"fp32 M=1", "tf32 M=1", "cpu-blocked fp32 M=1", "bf16 M=1",
+                                             "fp32 M=2", "tf32 M=2", "cpu-blocked fp32 M=2", "bf16 M=2"}
+    assert all(r["model_epochs_per_s"] > 0 and r["tflops_useful"] > 0 for r in timed)

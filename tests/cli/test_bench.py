@@ -30,5 +30,15 @@ def test_bench_help_names_every_option(capsys):
     code, out, _ = run_cli(["bench", "--help"], capsys)
     assert code == 0
     for option in ("--epochs", "--repeats", "--ensembles", "--sizes", "--threads", "--memory", "--compiled",
-                   "--extras", "--json"):
+                   "--extras", "--device", "--json"):
         assert option in out
+
+
+def test_bench_on_cuda_without_a_gpu_is_one_line_exit_2(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    code, out, err = run_cli(["bench", "--device", "cuda", "--json"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error:") and "device" in err and len(err.strip().splitlines()) == 1

@@ -32,7 +32,7 @@ def manual_grads(model, x, y, loss, **kw):
 
 @pytest.mark.parametrize("act", ["quadratic", "relu", "gelu"])
 @pytest.mark.parametrize("loss", ["mse", "ce"])
-@pytest.mark.parametrize("block", [2**30, 2**12, 700])  # one block; member blocks; row blocks of one member
+@pytest.mark.parametrize("block", [0, 2**30, 2**12, 700])  # ONE_BLOCK; one block; member blocks; row blocks
 def test_manual_backward_equals_autograd(act, loss, block):
     cfgs = [TrainConfig(p=13, width=24, act=act, loss=loss, seed=s, fact_frac=0.3) for s in range(3)]
     model, x, y = ensemble(cfgs)

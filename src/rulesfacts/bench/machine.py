@@ -30,6 +30,17 @@ def machine_info() -> dict[str, Any]:
             "python": platform.python_version(), "load_avg_1min": os.getloadavg()[0]}
 
 
+def gpu_info(index: int = 0) -> dict[str, Any]:
+    """The CUDA device's name, memory, compute capability and count, and torch's CUDA version: what a
+    GPU benchmark's numbers were measured on."""
+    import torch
+
+    props = torch.cuda.get_device_properties(index)
+    return {"gpu": props.name, "gpu_memory_mb": props.total_memory // 2**20,
+            "capability": f"{props.major}.{props.minor}", "gpus": torch.cuda.device_count(),
+            "cuda": torch.version.cuda, "torch": torch.__version__}
+
+
 def proc_status_kb(key: str) -> float:
     """VmRSS (resident now) or VmHWM (peak resident of this program image) in kB. Not getrusage's
     ru_maxrss: Linux carries that over from the parent across fork + exec."""

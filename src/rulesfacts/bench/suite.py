@@ -1,6 +1,8 @@
 """What ``rulesfacts bench`` runs, and the tables the scripts in ``benchmarks/`` build with larger
 settings: the trainer against the baseline and the matmul peak, interleaved round by round; one
-thread against all cores; the paper's phase diagram in hours; other engineers' hot paths."""
+thread against all cores; the paper's phase diagram in hours; other engineers' hot paths. On a
+CUDA device (``BenchConfig.device``): the GPU step path's throughput against the ensemble size,
+fp32 / TF32 / bf16, against the card's own matmul peaks (``device_table``)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 import torch
 
 from rulesfacts.bench.gemm import MatmulPeak
-from rulesfacts.bench.machine import machine_info
+from rulesfacts.bench.machine import gpu_info, machine_info
 from rulesfacts.bench.timing import seconds
 from rulesfacts.bench.trainer import (
     BaselineClock,
@@ -23,14 +25,14 @@ from rulesfacts.bench.trainer import (
     reference_configs,
     useful_flops,
 )
-from rulesfacts.config import Config, Flag, Int, Many, Pair, PlainData, Real, param
+from rulesfacts.config import Choice, Config, Flag, Int, Many, Pair, PlainData, Real, param
 from rulesfacts.config.train import train_count
-from rulesfacts.runtime import track
-from rulesfacts.training.steps import AutogradStep
+from rulesfacts.runtime import resolve_device, track
+from rulesfacts.training.steps import AutogradStep, DeviceStep, HandWrittenStep, StepPath
 
 PAPER_DIAGRAM_RUNS = 17 * 17 * 4  # α × ξ grid × 4 weight decays (Doshi et al. 2024, Fig. 2)
 PAPER_DIAGRAM_EPOCHS = 2000
-DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16"}
+DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "tfloat32": "tf32"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class BenchConfig(Config):
     extras: bool = param(True, Flag(), "Theory points/s and M1 construction time.")
     ensembles_by_size: dict = param({}, PlainData(), "Ensemble sizes per p, overriding ensembles.", cli=False,
                                     compare=False)
+    device: str = param("cpu", Choice(("cpu", "cuda")), "Where to measure (cuda: the GPU step path's table).")
 
     def check_together(self) -> None:
         if any(not 2 <= p <= 1000 for p, _ in self.sizes):
@@ -210,10 +213,102 @@ def m1_construction(sizes: tuple[int, ...] = (100, 200, 400, 800), dim: int = 64
     return out
 
 
+# -- the GPU table ----------------------------------------------------------------------------------------
+GPU_PEAK_N = 8192  # a product large enough to reach a data-centre GPU's matmul peak
+
+
+def device_variants(cfg: BenchConfig, p: int, width: int, m: int) -> dict[str, tuple[str, StepPath]]:
+    """The GPU table's variants at ensemble size ``m``: name → (config dtype, step path). The default
+    path (``DeviceStep``: one block) in fp32, TF32 and bf16, the CUDA-graph replay, the compiled block
+    (``cfg.compiled``), and the CPU's blocked layout (``HandWrittenStep``) for comparison."""
+    out: dict[str, tuple[str, StepPath]] = {
+        f"fp32 M={m}": ("float32", DeviceStep()),
+        f"tf32 M={m}": ("tfloat32", DeviceStep()),
+        f"fp32 graph M={m}": ("float32", DeviceStep(cuda_graph=True)),
+        f"cpu-blocked fp32 M={m}": ("float32", HandWrittenStep()),
+    }
+    if cfg.bf16:
+        out[f"bf16 M={m}"] = ("bfloat16", DeviceStep())
+        out[f"bf16 graph M={m}"] = ("bfloat16", DeviceStep(cuda_graph=True))
+    if cfg.compiled:
+        out[f"bf16 compiled M={m}"] = ("bfloat16", DeviceStep(compiled=True))
+        out[f"fp32 compiled M={m}"] = ("float32", DeviceStep(compiled=True))
+    return out
+
+
+def device_table(cfg: BenchConfig, progress: bool = False, device: str = "cuda") -> list[dict[str, Any]]:
+    """Model-epochs/s and useful TFLOP/s of the GPU step path per ensemble size and variant
+    (``device_variants``), with the card's fp32, TF32 and bf16 matmul peaks, interleaved round by
+    round; ``x_vs_fp32_m1``: median same-round ratio to fp32 at the smallest M. A variant that
+    fails to build (e.g. a CUDA graph the driver refuses) gets a row with its ``error`` instead.
+    ``device="cpu"`` runs the same table on the CPU (small peak products; tests)."""
+    rows: list[dict[str, Any]] = []
+    n = GPU_PEAK_N if device == "cuda" else 256
+    for p, width in cfg.sizes:
+        ref = reference_configs(p, width, 1, cfg.train_frac, cfg.log_every)[0]
+        flops = useful_flops(ref)
+        peaks = {"peak fp32": MatmulPeak("float32", n, device),
+                 "peak tf32": MatmulPeak("float32", n, device, tf32=True),
+                 "peak bf16": MatmulPeak("bfloat16", n, device)}
+        clocks: dict[str, Clock] = {}
+        members = cfg.ensembles_for(p)
+        for m in track(members, f"p={p} N={width}: building ensembles", progress):
+            for name, (dtype, step) in device_variants(cfg, p, width, m).items():
+                cfgs = reference_configs(p, width, m, cfg.train_frac, cfg.log_every, dtype, step.compiled, device)
+                try:
+                    clock = TrainerClock(cfgs, step=step)
+                    clock.run(DeviceStep.WARMUP_STEPS + 1)  # a CUDA graph is captured by now
+                    clocks[name] = clock
+                except (RuntimeError, ValueError) as e:  # torch's CUDA errors are RuntimeErrors
+                    rows.append({"p": p, "width": width, "variant": name, "members": m,
+                                 "error": str(e).splitlines()[0] if str(e) else type(e).__name__})
+        timers: dict[str, Callable[[], float]] = {name: pk.seconds for name, pk in peaks.items()}
+        for name, clock in clocks.items():
+            timers[name] = lambda c=clock: c.seconds_per_model_epoch(cfg.epochs)
+        times: dict[str, list[float]] = {k: [] for k in timers}
+        for _ in track(range(cfg.repeats), f"p={p} N={width}: interleaved rounds", progress):
+            for name, timer in list(timers.items()):
+                try:
+                    times[name].append(timer())
+                except RuntimeError as e:  # e.g. out of memory with every variant's ensemble resident
+                    rows.append({"p": p, "width": width, "variant": name,
+                                 "error": str(e).splitlines()[0] if str(e) else type(e).__name__})
+                    del timers[name], times[name]
+                    clocks.pop(name, None)
+        rows += [{"p": p, "width": width, "variant": name, "tflops": statistics.median(pk.flops / t / 1e12
+                                                                                       for t in times[name])}
+                 for name, pk in peaks.items() if name in times]
+        first = f"fp32 M={members[0]}"
+        for name, clock in clocks.items():
+            ts = times[name]
+            row = {"p": p, "width": width, "variant": name, "members": clock.members,
+                   "model_epochs_per_s": 1 / statistics.median(ts),
+                   "tflops_useful": statistics.median(flops / t / 1e12 for t in ts),
+                   "seconds_per_model_epoch": [round(t, 7) for t in ts]}
+            if first in times:
+                row["x_vs_fp32_m1"] = statistics.median(a / b for a, b in zip(times[first], ts, strict=True))
+            rows.append(row)
+        del clocks
+    return rows
+
+
+def run_device_bench(cfg: BenchConfig, progress: bool = False) -> dict[str, Any]:
+    """``run_bench`` on a CUDA device: the GPU table and what it was measured on."""
+    resolve_device("cuda")  # one clear line where this machine has no CUDA device
+    rows = device_table(cfg, progress)
+    peak = {f"p={r['p']} {r['variant']}": r["tflops"] for r in rows if "tflops" in r}
+    trainer = [r for r in rows if "tflops" not in r]
+    timed = [r for r in trainer if "model_epochs_per_s" in r and "cpu-blocked" not in r["variant"]]
+    return {"machine": {**machine_info(), **gpu_info()}, "device": "cuda", "matmul_peak_tflops": peak,
+            "trainer": trainer, "diagram_estimate": diagram_estimate(timed)}
+
+
 def run_bench(cfg: BenchConfig, progress: bool = False) -> dict[str, Any]:
     """Everything, as one JSON-ready dict. ``progress``: bars on stderr (``runtime.progress``)."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    if cfg.device == "cuda":
+        return run_device_bench(cfg, progress)
     machine = machine_info()
     rows = trainer_table(cfg, progress)
     peak = {f"p={r['p']} {r['variant']}": r["gflops"] for r in rows if "gflops" in r}

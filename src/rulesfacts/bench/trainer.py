@@ -22,10 +22,10 @@ from rulesfacts.training.trainer import Trainer
 
 
 def reference_configs(p: int, width: int, m: int, train_frac: float, log_every: int, dtype: str = "float32",
-                      compile: bool = False) -> list[TrainConfig]:
-    """``m`` seeds of the paper's network at (p, N), full batch on the CPU, never ending by itself."""
+                      compile: bool = False, device: str = "cpu") -> list[TrainConfig]:
+    """``m`` seeds of the paper's network at (p, N), full batch on ``device``, never ending by itself."""
     return [TrainConfig(p=p, width=width, train_frac=train_frac, seed=i, epochs=10**6, log_every=log_every,
-                        n_snapshots=0, dtype=dtype, device="cpu", compile=compile) for i in range(m)]
+                        n_snapshots=0, dtype=dtype, device=device, compile=compile) for i in range(m)]
 
 
 def useful_flops(cfg: TrainConfig) -> float:
@@ -55,19 +55,25 @@ class Clock:
         for _ in range(epochs):
             self.epoch_step()
 
+    def sync(self) -> None:
+        """Wait for the device to finish what was queued (a GPU runs behind the host): the end of
+        every timed stretch. Nothing to wait for on the CPU."""
+
     def seconds_per_model_epoch(self, epochs: int) -> float:
         """Seconds per model-epoch of a run that logs every ``log_every`` epochs: one log pass plus
         the epoch after it (which may reuse the log's forward pass), and ``epochs`` plain epochs,
         combined as (log + that epoch + (log_every − 1) · plain) / log_every, per member."""
-        logged = seconds(lambda: (self.log(), self.epoch_step()), warmup=False)
-        plain = seconds(self.epoch_step, calls=epochs, warmup=False)
+        self.sync()
+        logged = seconds(lambda: (self.log(), self.epoch_step(), self.sync()), warmup=False)
+        plain = seconds(lambda: (self.run(epochs), self.sync()), warmup=False) / epochs
         return (logged + (self.log_every - 1) * plain) / self.log_every / self.members
 
 
 class TrainerClock(Clock):
     """The ensemble trainer (``train.trainer.Trainer``) with its run loop reduced to epochs and log
     passes. ``step``: the step path (``train.steps``: ``HandWrittenStep(compiled, block_elems)``,
-    ``AutogradStep(compiled)``); None: the trainer's default for the configs."""
+    ``AutogradStep(compiled)``, ``DeviceStep(compiled, tf32, cuda_graph)``); None: the trainer's
+    default for the configs."""
 
     def __init__(self, cfgs: list[TrainConfig], step: StepPath | None = None):
         self.trainer = Trainer(cfgs, step=step)
@@ -84,6 +90,10 @@ class TrainerClock(Clock):
 
     def log(self) -> None:
         self.trainer.log()
+
+    def sync(self) -> None:
+        if self.trainer.device.type == "cuda":
+            torch.cuda.synchronize(self.trainer.device)
 
 
 class BaselineClock(Clock):

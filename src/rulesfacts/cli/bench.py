@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
                                       help="Also the compiled hand-written path (needs a C++ compiler; adds "
                                            "seconds of compilation per variant)."),
         extras: bool = typer.Option(True, "--extras/--no-extras", help="RAF theory points/s and M1 build times."),
+        device: str = typer.Option("cpu", help="cpu, or cuda: the GPU step path per ensemble size (fp32, TF32, "
+                                               "bf16, CUDA graphs) against the card's matmul peaks."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Quick benchmark: matmul peak, trainer vs the one-model-at-a-time baseline, theory, M1."""
@@ -35,11 +37,19 @@ def register(app: typer.Typer) -> None:
         from rulesfacts.bench.suite import BenchConfig, run_bench
 
         cfg = BenchConfig(sizes=pn, ensembles=m_sizes, epochs=epochs, repeats=repeats, threads=threads,
-                          memory=memory, extras=extras, compiled=compiled,
-                          ensembles_by_size={23: tuple(sorted({*m_sizes, 64}))})
+                          memory=memory, extras=extras, compiled=compiled, device=device,
+                          ensembles_by_size={} if device == "cuda" else {23: tuple(sorted({*m_sizes, 64}))})
         result = run_bench(cfg, progress=True)
         if as_json:
             emit(result, True)
+            return
+        if device == "cuda":
+            for r in result["trainer"]:
+                rate = (f"{r['model_epochs_per_s']:10.1f} model-epochs/s {r['tflops_useful']:7.2f} TFLOP/s"
+                        if "error" not in r else f"failed: {r['error']}")
+                say(f"p={r['p']:>3} N={r['width']:>3} {r['variant']:<24} {rate}")
+            emit({"gpu": result["machine"]["gpu"], "matmul_peak_tflops": result["matmul_peak_tflops"],
+                  **result["diagram_estimate"]}, False, title="bench")
             return
         for r in result["trainer"]:
             say(f"p={r['p']:>3} N={r['width']:>3} {r['variant']:<18} {r['model_epochs_per_s']:9.1f} model-epochs/s "

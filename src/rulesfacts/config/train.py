@@ -32,7 +32,7 @@ TASKS = ("modular", "parity")
 MODELS = ("mlp", "transformer")
 FACT_MODES = ("wrong", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("float32", "bfloat16")
+DTYPES = ("float32", "bfloat16", "tfloat32")
 DROPOUT_POSITIONS = ("pre", "post")
 MAX_SEED = 2**63 - 1  # torch seeds the dropout stream with seed + RNG_OFFSET, which must fit 64 bits
 MAX_SIZE = 10_000_000  # epochs, examples, batch: far beyond a CPU lab, short of an overflow
@@ -97,7 +97,8 @@ class TrainConfig(Config):
                              "Weight snapshots kept for analysis (evenly spaced log epochs, float16).")
     seed: int = param(0, SEED, "Seed of the initialisation and the RNG streams.", member=True)
     device: str = param("auto", Choice(DEVICES), "Where to train (auto: CUDA when present).")
-    dtype: str = param("float32", Choice(DTYPES), "Matmul precision (bfloat16: autocast, fp32 master weights).")
+    dtype: str = param("float32", Choice(DTYPES), "Matmul precision (bfloat16: autocast, fp32 master weights; "
+                       "tfloat32: float32 products on CUDA's TF32 tensor cores, plain float32 on the CPU).")
     compile: bool = param(False, Flag(), "torch.compile the training step (fused kernels; faster after a few "
                           "seconds of compilation, docs/performance.md); needs a C++ compiler.", how=True)
     extra: dict[str, Any] = param({}, PlainData(), "Free-form annotations, kept in config.json; not part of "

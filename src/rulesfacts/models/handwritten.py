@@ -33,6 +33,10 @@ import torch.nn.functional as F
 # as large. Measured against 2**19 in six runs (1 thread, benchmarks/RESULTS.md): epochs at p = 97
 # ×1.01-1.07 faster in float32 and ×1.01-1.11 in bfloat16; at p = 23, M = 64 within the noise.
 BLOCK_ELEMS = 2**19
+# ``block_elems`` that asks for no blocking at all: every member and row in one block, so each of
+# the step's GEMMs is one batched call over the whole ensemble (the GPU layout: a GPU's cache is
+# no reason to cut the work, and each extra block costs kernel launches; ``steps.DeviceStep``).
+ONE_BLOCK = 0
 ACTIVATIONS = ("quadratic", "relu", "gelu")
 # Below this many classes the GEMMs' class dimension is padded to a multiple of 8: MKL's small
 # batched GEMMs run 1.1-1.7x faster on such shapes (p = 13..61, e.g. p = 23 → 24 classes: 1.5x;
@@ -139,7 +143,10 @@ def gather_sum(w_flat: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
 
 def blocks(m: int, n: int, width: int, elems: int = BLOCK_ELEMS) -> list[tuple[slice, slice]]:
     """(members, rows) blocks of about ``elems`` activations: whole members when several fit, else
-    row ranges of one member. Every (member, row) is in exactly one block."""
+    row ranges of one member; ``elems`` = ``ONE_BLOCK``: one block of everything. Every (member,
+    row) is in exactly one block."""
+    if elems <= ONE_BLOCK:
+        return [(slice(0, m), slice(None))]
     per_member = n * width
     if per_member <= elems:
         k = max(1, elems // per_member)

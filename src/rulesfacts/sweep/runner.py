@@ -49,18 +49,21 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     if executor not in ("local", "ray"):
         raise ConfigError("executor", executor, "local or ray")
     threads = threads if threads is not None else exe.threads
-    n_workers = workers if workers is not None else exe.n_workers
-    if threads < 1 or n_workers < 1:
-        raise ConfigError("workers" if n_workers < 1 else "threads", min(threads, n_workers), "an integer ≥ 1")
+    if threads < 1 or (workers is not None and workers < 1):
+        raise ConfigError("threads" if threads < 1 else "workers", threads if threads < 1 else workers,
+                          "an integer ≥ 1")
     address = address if address is not None else exe.address
 
-    out = ensure_writable_dir(Path(out_dir))
     cfgs = _unique(expand(spec))
+    devices = ex.sweep_devices([c for _, c in cfgs], executor)  # "cuda" without a GPU: an error, before any file
+    out = ensure_writable_dir(Path(out_dir))
     done = store.done_ids(out)
     pending = [(rid, c) for rid, c in cfgs if rid not in done]
     recovered = _recover_finished(out, pending, spec)
     pending = [(rid, c) for rid, c in pending if rid not in recovered]
-    groups = ex.plan_groups([c for _, c in pending], exe.max_ensemble, exe.max_memory_mb)
+    n_workers = workers if workers is not None else exe.workers or ex.default_workers(devices, exe.n_workers)
+    caps = ex.group_caps(devices, exe.max_ensemble, exe.max_memory_mb, exe.gpu_max_ensemble, exe.gpu_memory_fraction)
+    groups = ex.plan_groups([c for _, c in pending], *caps)
     # largest groups first, so the last group to finish is a small one (less idle tail)
     groups.sort(key=lambda g: -_work(pending[i][1] for i in g))
     work = _work(c for _, c in pending)
@@ -82,9 +85,9 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     if not jobs:
         stream: Any = iter(())
     elif executor == "ray":
-        stream = ex.run_ray(jobs, threads, address, num_cpus=workers)
+        stream = ex.run_ray(jobs, threads, address, num_cpus=workers, devices=devices)
     else:
-        stream = ex.run_local(jobs, n_workers, threads)
+        stream = ex.run_local(jobs, n_workers, threads, gpus=devices.count)
     trained = 0
     if recovered and progress:
         stderr_console().print(f"{len(recovered)} run(s) had finished before the last stop: "
@@ -104,6 +107,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
         "runs_total": len(cfgs), "runs_done": int(len(mine)),
         "runs_skipped": len(cfgs) - len(pending) - len(recovered), "runs_recovered": len(recovered),
         "runs_trained": trained, "groups": len(groups), "executor": executor, "workers": parallel,
+        "device": devices.kind, "gpus": devices.count,
         "threads": threads, "estimated_seconds": None if est is None else round(est, 1),
         "seconds": round(time.perf_counter() - t0, 2),
         "phases": dict(sorted(Counter(mine["phase"]).items())),

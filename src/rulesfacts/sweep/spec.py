@@ -33,6 +33,7 @@ from rulesfacts.config import (
     Choice,
     Config,
     Int,
+    Real,
     Text,
     first_names,
     literal,
@@ -61,7 +62,9 @@ NOT_IN_RUN_ID = ("extra", *sorted(HOW_FIELDS))
 class ExecutionConfig(Config):
     """Where and how groups run. ``workers=0``: one per core, or 1 (in this process) for a sweep too
     small to repay starting workers; processes beat intra-op threads on these small models (see
-    docs/sweeps.md). ``max_ensemble`` and ``max_memory_mb`` cap a group."""
+    docs/sweeps.md). ``max_ensemble`` and ``max_memory_mb`` cap a group. On CUDA, ``workers=0``
+    is one process per GPU, and a group holds as many runs as ``gpu_memory_fraction`` of a GPU
+    does (estimated, ``executor.member_bytes``), up to ``gpu_max_ensemble``."""
 
     prefix = "execution."
 
@@ -71,6 +74,10 @@ class ExecutionConfig(Config):
     max_ensemble: int = param(32, Int(1), "Most runs trained together as one batched ensemble.")
     max_memory_mb: int = param(2048, Int(1), "Estimated memory of one group at most, in MB (a larger group is split).")
     address: str = param("", Text(), "Ray cluster address (empty: start a local Ray instance).")
+    gpu_max_ensemble: int = param(4096, Int(1), "On CUDA: most runs in one ensemble (max_ensemble and "
+                                  "max_memory_mb are the CPU's caps; a GPU takes as many as its memory holds).")
+    gpu_memory_fraction: float = param(0.5, Real(0.0, 1.0, lo_open=True), "On CUDA: share of one GPU's memory "
+                                       "a group's estimated memory may take.")
 
     @property
     def n_workers(self) -> int:

@@ -21,28 +21,29 @@ def member_loss(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tenso
     raise ValueError(f"unknown loss {kind!r}")
 
 
-def penalty(params: list[torch.Tensor], l1: torch.Tensor, l2: torch.Tensor) -> torch.Tensor:
+def penalty(params: list[torch.Tensor], l1: torch.Tensor | None, l2: torch.Tensor | None) -> torch.Tensor:
     """Coupled penalties l1·||w||₁ + l2/2·||w||² per member (added to the loss, unlike AdamW's
-    decoupled decay)."""
-    total = torch.zeros_like(l1)
+    decoupled decay). ``l1``/``l2``: per-member coefficients (M,), or None where every member's is
+    0 (decided once, on the host: testing the tensor each step would read it back from the GPU)."""
+    total = torch.zeros(params[0].shape[0], device=params[0].device)
     for p in params:
         flat = p.reshape(p.shape[0], -1)
-        if bool((l1 > 0).any()):
+        if l1 is not None:
             total = total + l1 * flat.abs().sum(1)
-        if bool((l2 > 0).any()):
+        if l2 is not None:
             total = total + 0.5 * l2 * flat.pow(2).sum(1)
     return total
 
 
 @torch.no_grad()
-def penalty_grads(params: list[torch.Tensor], l1: torch.Tensor, l2: torch.Tensor) -> None:
+def penalty_grads(params: list[torch.Tensor], l1: torch.Tensor | None, l2: torch.Tensor | None) -> None:
     """Add the gradient of ``penalty`` to each ``p.grad`` in place: l1·sign(w) + l2·w per member
     (sign(0) = 0, autograd's subgradient of |w|), for the hand-written backward."""
     for p in params:
         if p.grad is None:
             continue
         shape = (-1,) + (1,) * (p.dim() - 1)
-        if bool((l1 > 0).any()):
+        if l1 is not None:
             p.grad.add_(torch.sign(p) * l1.view(shape))
-        if bool((l2 > 0).any()):
+        if l2 is not None:
             p.grad.add_(p * l2.view(shape))

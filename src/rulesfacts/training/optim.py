@@ -2,8 +2,10 @@
 decoupled weight decay (Loshchilov & Hutter 2019; the update rule of ``torch.optim.AdamW``).
 
 The update runs in torch's fused AdamW kernel (``torch._fused_adamw_``, one pass over each
-parameter, no temporaries), called once per distinct (lr, wd) pair on that group's member slices;
-an ensemble with one (lr, wd) is a single call on the whole stacked tensors. Where the kernel is
+parameter, no temporaries), called once per distinct (lr, wd) pair on that group's member slices
+(runs of consecutive members as one slice each: a sweep lists its members axis by axis, so a
+group is usually a few runs, and each slice is a list entry the call walks); an ensemble with one
+(lr, wd) is a single call on the whole stacked tensors. Where the kernel is
 missing, the same update runs as a few in-place tensor ops with per-member lr and wd.
 """
 
@@ -22,6 +24,11 @@ class EnsembleAdamW:
         self.params = [p for p in params if p.requires_grad]
         self.lr, self.wd, self.betas, self.eps = lr, wd, betas, eps
         self.t = 0
+        # the step count as the fused kernel reads it, kept on the parameters' device and advanced
+        # in place each step: a fresh ``torch.tensor(t, device=cuda)`` per step would be a
+        # host-to-device copy, which waits for the GPU (the trainer reads nothing back between
+        # log passes), and an in-place add is what a CUDA graph can replay
+        self.step_count = torch.zeros((), device=self.params[0].device if self.params else None)
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
         self.fused = _FUSED if fused is None else fused and _FUSED
@@ -34,6 +41,13 @@ class EnsembleAdamW:
     @torch.no_grad()
     def step(self) -> None:
         self.t += 1
+        self.update()
+
+    @torch.no_grad()
+    def update(self) -> None:
+        """The device work of ``step``, without the host's step count: a CUDA graph captures it
+        once and replays it each step (``steps.DeviceStep``), advancing ``step_count`` itself.
+        Fused only: the tensor fallback folds the host's count into its bias corrections."""
         if self.fused:
             self._fused_step()
         else:
@@ -44,16 +58,16 @@ class EnsembleAdamW:
         triples = zip(self.params, self.exp_avg, self.exp_avg_sq, strict=True)
         with_grad = [(p, m, v) for p, m, v in triples if p.grad is not None]
         m_all = self.params[0].shape[0] if self.params else 0
+        self.step_count.add_(1)
         for (lr, wd), members in self.groups.items():
             if len(members) == m_all:
                 parts = [(p, p.grad, m, v) for p, m, v in with_grad]
             else:
-                parts = [(p[i], p.grad[i], m[i], v[i]) for p, m, v in with_grad for i in members]
+                parts = [(p[r], p.grad[r], m[r], v[r]) for p, m, v in with_grad for r in consecutive(members)]
             if not parts:
                 continue
             ps, gs, ms, vs = (list(t) for t in zip(*parts, strict=True))
-            step = torch.tensor(float(self.t), device=ps[0].device)
-            torch._fused_adamw_(ps, gs, ms, vs, [], [step] * len(ps), lr=lr, beta1=b1, beta2=b2,
+            torch._fused_adamw_(ps, gs, ms, vs, [], [self.step_count] * len(ps), lr=lr, beta1=b1, beta2=b2,
                                 weight_decay=wd, eps=self.eps, amsgrad=False, maximize=False)
 
     def _tensor_step(self) -> None:
@@ -76,6 +90,7 @@ class EnsembleAdamW:
 
     def load_member_state(self, i: int, state: dict) -> None:
         self.t = state["t"]
+        self.step_count.fill_(self.t)
         for m, s in zip(self.exp_avg, state["exp_avg"], strict=True):
             m[i].copy_(s)
         for v, s in zip(self.exp_avg_sq, state["exp_avg_sq"], strict=True):
@@ -88,3 +103,15 @@ def _groups(lrs: list[float], wds: list[float]) -> dict[tuple[float, float], lis
     for i, key in enumerate(zip(lrs, wds, strict=True)):
         out.setdefault(key, []).append(i)
     return out
+
+
+def consecutive(members: list[int]) -> list[slice]:
+    """Sorted member indices as slices of consecutive runs: [0, 1, 2, 5, 6] → [0:3, 5:7]. The
+    fused kernel is elementwise, so one slice of k members computes what k single members do."""
+    runs: list[slice] = []
+    for i in members:
+        if runs and runs[-1].stop == i:
+            runs[-1] = slice(runs[-1].start, i + 1)
+        else:
+            runs.append(slice(i, i + 1))
+    return runs

@@ -26,11 +26,11 @@ from rulesfacts.config.train import TrainConfig, ensemble_key
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir
 from rulesfacts.models import build_model
-from rulesfacts.runtime import require_compiler, resolve_device
+from rulesfacts.runtime import cuda_matmul_precision, require_compiler, resolve_device
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
 from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBar
-from rulesfacts.training.metrics import METRIC_NAMES, subset_metrics
+from rulesfacts.training.metrics import METRIC_NAMES, member_rows, subset_metric_tensors
 from rulesfacts.training.optim import EnsembleAdamW
 from rulesfacts.training.result import RunResult
 from rulesfacts.training.runfolder import RunFolderWriter, completed_runs
@@ -100,8 +100,10 @@ class Trainer:
             return torch.tensor([float(getattr(c, name)) for c in cfgs], device=dev)
 
         lr = torch.tensor([c.effective_lr for c in cfgs], device=dev)
-        self.l1, self.l2 = vec("l1"), vec("l2")
-        self.use_penalty = bool((self.l1 > 0).any() or (self.l2 > 0).any())
+        # None where no member has the penalty: decided here, on the host, once
+        self.l1 = vec("l1") if any(c.l1 > 0 for c in cfgs) else None
+        self.l2 = vec("l2") if any(c.l2 > 0 for c in cfgs) else None
+        self.use_penalty = self.l1 is not None or self.l2 is not None
         self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.adam_eps)
         # one stream for the minibatch order and one for dropout masks per member, so a member's
         # numbers do not depend on whether its ensemble mates use dropout
@@ -159,39 +161,49 @@ class Trainer:
         x_train, y_train = self.data.x_train, self.data.y_train
         n = x_train.shape[1]
         bs = self.cfg.batch_size
-        if bs == 0 or bs >= n:
-            self.step_path.step(self, x_train, y_train, full_batch=True)
-            return
-        perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in self.gens])
-        for s in range(0, n, bs):
-            idx = perms[:, s:s + bs]
-            xb = torch.gather(x_train, 1, idx.view(*idx.shape, *([1] * (x_train.dim() - 2)))
-                              .expand(-1, -1, *x_train.shape[2:]))
-            self.step_path.step(self, xb, torch.gather(y_train, 1, idx), full_batch=False)
+        with self.precision():
+            if bs == 0 or bs >= n:
+                self.step_path.step(self, x_train, y_train, full_batch=True)
+                return
+            perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in self.gens])
+            for s in range(0, n, bs):
+                idx = perms[:, s:s + bs]
+                xb = torch.gather(x_train, 1, idx.view(*idx.shape, *([1] * (x_train.dim() - 2)))
+                                  .expand(-1, -1, *x_train.shape[2:]))
+                self.step_path.step(self, xb, torch.gather(y_train, 1, idx), full_batch=False)
 
     @torch.no_grad()
     def log(self) -> None:
         """Evaluate every member on its subsets (train, clean, facts, test) and record a row; a
-        member whose losses or weights stop being finite is marked diverged at this epoch."""
+        member whose losses or weights stop being finite is marked diverged at this epoch.
+
+        The only place the loop waits for the device: the metrics and norms are computed there
+        and come back in one transfer (``metrics.member_rows``)."""
         self.model.eval()
         d = self.data
-        with self.autocast():
+        with self.precision(), self.autocast():
             lt = self.step_path.train_logits(self)
             ls = self.model(d.x_test)
-        metrics = subset_metrics(lt.float(), d.y_train, d.y_true, d.is_fact, ls.float(), d.y_test, self.cfg.loss)
-        norms = self.model.weight_norms().tolist()
-        for i, m in enumerate(metrics):
+        values = subset_metric_tensors(lt.float(), d.y_train, d.y_true, d.is_fact, ls.float(), d.y_test,
+                                       self.cfg.loss)
+        norms = self.model.weight_norms()
+        values |= {"norm_in": norms[:, 0], "norm_out": norms[:, 1]}
+        for i, m in enumerate(member_rows(values)):
             if self.diverged[i] is not None:
                 continue
-            if not all(m[k] is not None and np.isfinite(m[k]) for k in ("train_loss", "test_loss")) \
-                    or not np.isfinite(norms[i][0]):
+            if not all(m[k] is not None and np.isfinite(m[k]) for k in ("train_loss", "test_loss", "norm_in")):
                 self.diverged[i] = self.epoch
                 continue
-            self.rows[i].append({"epoch": self.epoch, **m, "norm_in": norms[i][0], "norm_out": norms[i][1]})
+            self.rows[i].append({"epoch": self.epoch, **m})
         for cb in self.callbacks:
             cb.on_log(self, self.epoch)
 
     # -- pieces the step paths use ----------------------------------------------------------------
+    def precision(self) -> contextlib.AbstractContextManager:
+        """TF32 tensor cores for CUDA's float32 matmuls when the config says ``tfloat32``, for the
+        epoch or log pass only (``runtime.cuda_matmul_precision`` restores the setting after)."""
+        return cuda_matmul_precision("tf32" if self.cfg.dtype == "tfloat32" else None)
+
     def autocast(self) -> contextlib.AbstractContextManager:
         """bfloat16 autocast when the config asks for it (matmuls in bf16, fp32 master weights)."""
         if self.cfg.dtype == "bfloat16":
