@@ -29,6 +29,7 @@ ACC_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized"
 LOSS_CURVES = (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
                ("test", "test_loss"))
 IPR_BINS = 30
+PER_NEURON_HALVES = (2, 18)  # float16 numbers per neuron and snapshot: norms; norms + the 16 cosine-fit rows
 
 @dataclass(frozen=True)
 class RunReportOptions(Config):
@@ -37,7 +38,7 @@ class RunReportOptions(Config):
     max_snapshots: int = param(40, Int(1), "Weight snapshots kept (evenly spaced).")
     max_points: int = param(500, Int(2), "Logged epochs per curve at most.")
     max_neurons: int = param(512, Int(1), "Neurons shown in the heatmaps and spectra at most.")
-    heatmap_bytes: int = param(6_000_000, Int(1), "Bytes of the base64 heatmaps of all kept snapshots together.")
+    heatmap_bytes: int = param(6_000_000, Int(1), "Bytes of the base64 heatmaps and per-neuron numbers of all kept snapshots together.")
     prune_orders: tuple[str, ...] = param(("low", "high"), Many(Choice(("low", "high")), min_len=0),
                                           "Pruning curves drawn: lowest IPR first, highest first.")
     prune_steps: int | None = param(20, Maybe(Int(1), "pruning's default"), "Points per pruning curve.")
@@ -127,8 +128,10 @@ def select_neurons(final: dict[str, np.ndarray], max_neurons: int) -> np.ndarray
 
 def max_frames(opts: RunReportOptions, n_neurons: int, final: dict[str, np.ndarray], spectrum_cols: int = 0) -> int:
     """Snapshots that fit the heatmap byte budget (≥ 2: the first and the last step); the
-    per-neuron spectra add ``spectrum_cols`` bytes per neuron."""
-    cols = final["W_in"].shape[1] + final["W_out"].shape[0] + spectrum_cols
+    per-neuron spectra add ``spectrum_cols`` bytes per neuron, the per-neuron numbers
+    (``PER_NEURON_HALVES`` float16 values: norms, and the cosine fits of a Fourier net) 2 bytes each."""
+    halves = PER_NEURON_HALVES[1] if spectrum_cols else PER_NEURON_HALVES[0]
+    cols = final["W_in"].shape[1] + final["W_out"].shape[0] + spectrum_cols + 2 * halves
     per_frame = 4 / 3 * n_neurons * cols  # one byte per weight, base64
     return int(max(2, min(opts.max_snapshots, opts.heatmap_bytes // per_frame)))
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rulesfacts.report.encode import rounded, rounded_list
+from rulesfacts.report.encode import half, rounded, rounded_list
 
 FOURIER_TASKS = ("modular",)
 STAR_FREQS = 6  # key frequencies offered in the star view (the most used ones)
@@ -152,14 +152,16 @@ def cosine_fit(w: np.ndarray) -> dict[str, np.ndarray]:
     return {"freq": freq, "phase": phase, "amp": amp, "dc": x[:, 0].real / p}
 
 
+FIT_ROWS = ("freq", "phase", "amp", "dc", "ipr")  # × (from a, from b, to outputs), then the combined IPR
+
+
 def neuron_fits(parts: tuple[np.ndarray, ...], ipr: np.ndarray, parts_ipr: tuple[np.ndarray, ...]) -> dict[str, Any]:
-    """The neuron detail's numbers for each shown neuron: per weight vector (from a, from b, to
-    outputs) frequency, phase, amplitude, offset and IPR; and the combined IPR."""
+    """The neuron detail's numbers for each shown neuron, as one (16, n) float16 matrix
+    (``encode.half``): rows 3q + j hold quantity q of ``FIT_ROWS`` for weight vector j (from a,
+    from b, to outputs): frequency, phase, amplitude, offset, IPR; row 15 the combined IPR."""
     fits = [cosine_fit(w) for w in parts]
-    return {"freq": [f["freq"].astype(int).tolist() for f in fits],
-            "phase": [rounded_list(f["phase"], 3) for f in fits], "amp": [rounded_list(f["amp"], 3) for f in fits],
-            "dc": [rounded_list(f["dc"], 3) for f in fits], "ipr_parts": [rounded_list(v, 3) for v in parts_ipr],
-            "ipr": rounded_list(ipr, 3)}
+    rows = [f[q] for q in FIT_ROWS[:4] for f in fits] + list(parts_ipr) + [ipr]
+    return half(np.stack([np.asarray(r, dtype=np.float64) for r in rows]))
 
 
 def star_coordinates(w: np.ndarray, k: int) -> np.ndarray:
@@ -302,6 +304,6 @@ def parity_frame(w_in: np.ndarray, subset: list[int]) -> dict[str, Any]:
 
 
 def neuron_norms(w_in: np.ndarray, w_out: np.ndarray) -> dict[str, Any]:
-    """Each neuron's ‖w_in‖ (row of W_in) and ‖w_out‖ (column of W_out)."""
+    """Each neuron's ‖w_in‖ (row of W_in, matrix row 0) and ‖w_out‖ (column of W_out, row 1), float16."""
     w_in, w_out = np.asarray(w_in, np.float64), np.asarray(w_out, np.float64)
-    return {"norm_in": rounded_list(np.sqrt((w_in**2).sum(1)), 3), "norm_out": rounded_list(np.sqrt((w_out**2).sum(0)), 3)}
+    return half(np.stack([np.sqrt((w_in**2).sum(1)), np.sqrt((w_out**2).sum(0))]))

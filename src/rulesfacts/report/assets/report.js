@@ -229,6 +229,24 @@ function codes(q) {
   return decoded.get(q.b64);
 }
 const bytes = (b64) => codes({ b64 });
+/* a float16 matrix of report/encode.py: half → Float32Array, row-major */
+const halves = new Map();
+function f16(q) {
+  if (!halves.has(q.f16)) {
+    const b = bytes(q.f16), out = new Float32Array(b.length / 2);
+    for (let i = 0; i < out.length; i++) {
+      const h = b[2 * i] | (b[2 * i + 1] << 8), sg = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, m = h & 1023;
+      out[i] = e === 0 ? sg * m * Math.pow(2, -24) : e === 31 ? (m ? NaN : sg * Infinity) : sg * (1 + m / 1024) * Math.pow(2, e - 15);
+    }
+    halves.set(q.f16, out);
+  }
+  return halves.get(q.f16);
+}
+/* the cosine fits of a frame (task_views.neuron_fits): quantity q of weight vector j of neuron i */
+const FIT_ROWS = { freq: 0, phase: 1, amp: 2, dc: 3, ipr: 4 };
+const fit = (f, q, j, i) => f16(f.fits)[(3 * FIT_ROWS[q] + j) * f.fits.cols + i];
+const fitIpr = (f, i) => f16(f.fits)[15 * f.fits.cols + i];
+const norm = (f, which, i) => f16(f.norms)[(which === "in" ? 0 : 1) * f.norms.cols + i];
 /* the value of code c of a quantized matrix (report/encode.py: dequantize) */
 const weightOf = (q, c) => q.seq ? c / 255 : ((c - 127.5) / 127.5) * q.scale;
 
@@ -451,7 +469,7 @@ function runView(d, root, P = "", narrow = false) {
   function rowName(f) {
     return (i) => {
       let t = `neuron ${ids[i]}`;
-      if (fourier) t += ` · f=${f.fits.freq[0][i]} · IPR ${fmt(f.fits.ipr[i], 3)} · ${f.generalizing[i] ? "generalizing" : "memorizing"}`;
+      if (fourier) t += ` · f=${fit(f, "freq", 0, i)} · IPR ${fmt(fitIpr(f, i), 3)} · ${f.generalizing[i] ? "generalizing" : "memorizing"}`;
       return t;
     };
   }
@@ -490,11 +508,11 @@ function runView(d, root, P = "", narrow = false) {
       const s = [{ y: ys, x: xs, color: fourier ? d.part_colors[j] : "#333", label: "weight", points: true, noline: fourier, radius: 2.6 }];
       let fitInfo = null;
       if (fourier) {
-        const fr = f.fits.freq[j][i], ph = f.fits.phase[j][i], A = f.fits.amp[j][i], dc = f.fits.dc[j][i];
+        const fr = fit(f, "freq", j, i), ph = fit(f, "phase", j, i), A = fit(f, "amp", j, i), dc = fit(f, "dc", j, i);
         const fx = [], fy = [];
         for (let t = 0; t <= (n - 1) * 8; t++) { const u = t / 8; fx.push(u); fy.push(dc + A * Math.cos((2 * Math.PI * fr * u) / n + ph)); }
         s.push({ x: fx, y: fy, color: "#000", width: 1, alpha: 0.6, label: `cosine f=${fr}` });
-        fitInfo = { freq: fr, phase: ph, amp: A, dc, ipr: f.fits.ipr_parts[j][i] };
+        fitInfo = { freq: fr, phase: ph, amp: A, dc, ipr: fit(f, "ipr", j, i) };
         detailC[j].dataset.freq = fr;
       }
       series.push({ weights: ys, fit: fitInfo });
@@ -506,10 +524,10 @@ function runView(d, root, P = "", narrow = false) {
     if (!fourier) detailC[2].style.display = "none";
     detail.dataset.series = JSON.stringify(series);
     if (fourier) {
-      const pieces = part.map((p, j) => `${p}: f=${f.fits.freq[j][i]} φ=${fmt(f.fits.phase[j][i], 3)} A=${fmt(f.fits.amp[j][i], 3)} IPR ${fmt(f.fits.ipr_parts[j][i], 3)}`);
-      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ${f.generalizing[i] ? "generalizing" : "memorizing"} (combined IPR ${fmt(f.fits.ipr[i], 3)})\n` + pieces.join("\n");
+      const pieces = part.map((p, j) => `${p}: f=${fit(f, "freq", j, i)} φ=${fmt(fit(f, "phase", j, i), 3)} A=${fmt(fit(f, "amp", j, i), 3)} IPR ${fmt(fit(f, "ipr", j, i), 3)}`);
+      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ${f.generalizing[i] ? "generalizing" : "memorizing"} (combined IPR ${fmt(fitIpr(f, i), 3)})\n` + pieces.join("\n");
     } else {
-      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(f.norms.norm_in[i], 3)} · ‖w_out‖ = ${fmt(f.norms.norm_out[i], 3)}`;
+      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(norm(f, "in", i), 3)} · ‖w_out‖ = ${fmt(norm(f, "out", i), 3)}`;
     }
   }
   function drawSpectrum(f) {
@@ -634,11 +652,11 @@ function runView(d, root, P = "", narrow = false) {
         { y: ep.map(() => snaps.parity.chance), color: "#000", label: "chance k/n", dash: [3, 2], width: 1 }] });
   }
   function drawStats(f) {
-    const idx = f.norms.norm_in.map((_, i) => i).sort((a, b) => f.norms.norm_in[b] - f.norms.norm_in[a]);
+    const idx = Array.from({ length: f.norms.cols }, (_, i) => i).sort((a, b) => norm(f, "in", b) - norm(f, "in", a));
     const xs = idx.map((_, r) => r);
     lineChart(statC, { w: W, h: 240, x: xs, ymin: 0, xlabel: "neuron rank (by ‖w_in‖)", ylabel: "norm",
-      series: [{ y: idx.map((i) => f.norms.norm_in[i]), color: d.part_colors[0], label: "‖w_in‖" },
-        { y: idx.map((i) => f.norms.norm_out[i]), color: d.part_colors[2], label: "‖w_out‖" }] });
+      series: [{ y: idx.map((i) => norm(f, "in", i)), color: d.part_colors[0], label: "‖w_in‖" },
+        { y: idx.map((i) => norm(f, "out", i)), color: d.part_colors[2], label: "‖w_out‖" }] });
   }
   function drawCurves(epoch) {
     const c = d.curves;
