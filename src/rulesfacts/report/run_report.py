@@ -17,9 +17,9 @@ import pandas as pd
 
 from rulesfacts.config import Choice, Config, Flag, Int, Many, Maybe, param
 from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
+from rulesfacts.report import task_views as views
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
-from rulesfacts.report import task_views as views
 from rulesfacts.training.rundir import Run
 
 # (subset key, metrics.csv column) of the accuracy and loss panels; prune_curve's table has the
@@ -38,7 +38,8 @@ class RunReportOptions(Config):
     max_snapshots: int = param(40, Int(1), "Weight snapshots kept (evenly spaced).")
     max_points: int = param(500, Int(2), "Logged epochs per curve at most.")
     max_neurons: int = param(512, Int(1), "Neurons shown in the heatmaps and spectra at most.")
-    heatmap_bytes: int = param(6_000_000, Int(1), "Bytes of the base64 heatmaps and per-neuron numbers of all kept snapshots together.")
+    heatmap_bytes: int = param(6_000_000, Int(1),
+                               "Bytes of the base64 heatmaps and per-neuron numbers of all kept snapshots together.")
     prune_orders: tuple[str, ...] = param(("low", "high"), Many(Choice(("low", "high")), min_len=0),
                                           "Pruning curves drawn: lowest IPR first, highest first.")
     prune_steps: int | None = param(20, Maybe(Int(1), "pruning's default"), "Points per pruning curve.")
@@ -259,7 +260,8 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
             "snapshots": snapshot_data(run, weights, opts, tick), "prune": prune_data(run, weights, opts, tick),
             "help": views.help_texts(run.config), "task": run.config.task,
             "view": views.view_kind(run.config.task), "header": [[k, v] for k, v in views.header_fields(run.config)],
-            "norms": norm_curves(run.metrics, opts.max_points), "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS,
+            "norms": norm_curves(run.metrics, opts.max_points), "part_colors": list(PART_COLORS),
+            "class_colors": CLASS_COLORS,
             "subset_colors": {"clean": SUBSET_COLORS["clean"], "fact": SUBSET_COLORS["facts_memorized"],
                               "test": SUBSET_COLORS["test"]}}
 

@@ -123,7 +123,8 @@ def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, s
     if run_dir.is_dir():
         target = run_dir / "report.html"
         try:
-            href = os.path.relpath(target.resolve(), Path(link_from).resolve()) if link_from is not None else str(target)
+            href = (os.path.relpath(target.resolve(), Path(link_from).resolve()) if link_from is not None
+                    else str(target))
         except ValueError:  # another drive (Windows): an absolute path
             href = target.resolve().as_uri()
         entry["report"] = {"href": Path(href).as_posix(), "exists": target.is_file(), "run_dir": str(run_dir)}

@@ -281,7 +281,8 @@ def prediction_counts(grid: dict[str, Any], frame: int) -> dict[str, dict[str, i
         m = subset == code
         is_rule = pred[m] == rule[m]
         is_fact = (pred[m] == label[m]) & ~is_rule
-        out[name] = {"rule": int(is_rule.sum()), "fact": int(is_fact.sum()), "neither": int((~is_rule & ~is_fact).sum())}
+        out[name] = {"rule": int(is_rule.sum()), "fact": int(is_fact.sum()),
+                     "neither": int((~is_rule & ~is_fact).sum())}
     return out
 
 
