@@ -33,7 +33,8 @@ def main() -> None:
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
-    pages = {name: build_report(getattr(a, name), tmp / f"{name}.html")["report"] for name in ("demo", "gen", "mem", "l1")}
+    pages = {name: build_report(getattr(a, name), tmp / f"{name}.html")["report"]
+             for name in ("demo", "gen", "mem", "l1")}
     pages["parity-cmp"] = build_compare([a.l1, a.l2], tmp / "parity-cmp.html")["report"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
