@@ -29,6 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name in ("demo", "gen", "mem", "l1", "l2"):
         ap.add_argument(f"--{name}", type=Path, required=True)
+    ap.add_argument("--sweep", type=Path, help="a sweep folder: its phase grid and one cell's detail")
     ap.add_argument("--out", type=Path, default=Path("docs/figures"))
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -36,6 +37,8 @@ def main() -> None:
     pages = {name: build_report(getattr(a, name), tmp / f"{name}.html")["report"]
              for name in ("demo", "gen", "mem", "l1")}
     pages["parity-cmp"] = build_compare([a.l1, a.l2], tmp / "parity-cmp.html")["report"]
+    if a.sweep:
+        pages["sweep"] = build_report(a.sweep, tmp / "sweep.html")["report"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
 
@@ -53,15 +56,18 @@ def main() -> None:
         page = open_(name="demo")
         page.screenshot(path=str(a.out / "explorer-run.png"))  # opening view: header, step bar, curves
         print(a.out / "explorer-run.png")
-        data = page.evaluate("JSON.parse(document.getElementById('rf-data').textContent).snapshots")
+        page.add_style_tag(content=".sticky { position: static !important; }")  # not over the panels
+        snap(page.locator("#predictions").locator("xpath=.."), "explorer-predictions.png")  # at the opening step
+        n = len(page.evaluate("JSON.parse(document.getElementById('rf-data').textContent).snapshots.frames"))
+        page.fill("#scrubber", str(n - 1))
         heat = page.locator("#heatmap")
         heat.scroll_into_view_if_needed()
         box = heat.bounding_box()
-        page.mouse.click(box["x"] + 100, box["y"] + 16 + 40 * (360 // data["neurons"] or 1) + 0.5)
+        page.mouse.click(box["x"] + 100, box["y"] + 16 + 10.5)  # row 10: a generalizing neuron
+        page.mouse.move(0, 0)  # no tooltip in the picture
         snap(panel_of(page, "#heatmap"), "explorer-neuron.png")
         page.select_option("#spectrum-which", "all")
         snap(panel_of(page, "#spectrum"), "explorer-spectrum-star.png")
-        snap(page.locator("#predictions").locator("xpath=.."), "explorer-predictions.png")
         page.close()
         for name in ("gen", "mem"):
             page = open_(name)
@@ -72,6 +78,13 @@ def main() -> None:
         page = open_("l1")
         snap(panel_of(page, "#bits"), "explorer-parity.png")
         page.close()
+        if a.sweep:
+            page = open_("sweep", height=1100)
+            cells = page.locator(".cell:not(.empty)")
+            cells.nth(cells.count() - 1).click()  # top right: the largest x and y of the last panel
+            page.screenshot(path=str(a.out / "explorer-sweep.png"), full_page=True)
+            print(a.out / "explorer-sweep.png")
+            page.close()
         page = open_("parity-cmp", height=1000)
         page.screenshot(path=str(a.out / "explorer-compare.png"))
         print(a.out / "explorer-compare.png")

@@ -192,7 +192,7 @@ def test_star_view_is_a_circle_for_a_generalizing_run_only(open_page, generalizi
     and ≈ 0.52 (Rayleigh) when noise dominates; 0.2 allows a residual of 20 % of the radius."""
     import numpy as np
 
-    from rulesfacts.report.task_views import star_coordinates
+    from rulesfacts.report.task_views import star_coordinates, star_members
     from rulesfacts.training.rundir import load_run
 
     page = open_page(Path(build_report(generalizing_run, tmp_path / "gen.html")["report"]))
@@ -210,7 +210,7 @@ def test_star_view_is_a_circle_for_a_generalizing_run_only(open_page, generalizi
     w_a = run.snapshot(snaps["epochs"][last])["W_in"][:, :p][np.asarray(snaps["neuron_ids"])]
     final_freq = np.empty(snaps["neurons"], int)
     final_freq[snaps["final_order"]] = snaps["final_freq"]
-    ref = star_coordinates(w_a[final_freq == k], k)
+    ref = star_coordinates(w_a[star_members(final_freq, np.asarray(snaps["final_generalizing"], bool), k)], k)
     np.testing.assert_allclose([x, y], ref, rtol=5e-3, atol=5e-3 * np.abs(ref).max())  # 3 significant digits
     shot(page, "explorer-star-generalizing.png")
     assert page.problems == [] and page.requests == []

@@ -131,3 +131,10 @@ def test_opening_frame_is_where_test_accuracy_gets_halfway():
     assert opening_frame(df, [0, 15, 25, 35, 40]) == 3  # halfway (0.5) first reached at epoch 30 → snapshot 35
     flat = pd.DataFrame({"epoch": [0, 10], "test_acc": [0.01, 0.02]})
     assert opening_frame(flat, [0, 5, 10]) == 2  # no rise: the last snapshot
+
+
+def test_star_members_are_the_generalizing_neurons_at_k_when_there_are_two():
+    freq = np.array([5, 5, 5, 7, 7, 9])
+    gen = np.array([1, 1, 0, 1, 0, 0], bool)
+    assert views.star_members(freq, gen, 5).tolist() == [True, True, False, False, False, False]
+    assert views.star_members(freq, gen, 7).tolist() == [False, False, False, True, True, False]  # one: all at k

@@ -189,9 +189,12 @@ def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReport
         freq_final = final_table["freq_a"].to_numpy()[neurons]
         final_order = neuron_order(freq_final, final_table["phase_a"].to_numpy()[neurons], gen_final)
         star_freqs = views.star_frequencies(freq_final, gen_final)
+        star_sets = {k: views.star_members(freq_final, gen_final, k) for k in star_freqs}
         out |= {"p": p, "ipr_threshold": rounded(threshold), "ipr_edges": rounded_list(edges),
                 "final_order": final_order.tolist(), "final_freq": freq_final[final_order].astype(int).tolist(),
-                "final_generalizing": gen_final.astype(int).tolist(), "star_freqs": star_freqs}
+                "final_generalizing": gen_final.astype(int).tolist(), "star_freqs": star_freqs,
+                "star_neurons": {str(k): {"n": int(m.sum()), "generalizing": bool((m & gen_final).sum() == m.sum())}
+                                 for k, m in star_sets.items()}}
     elif view == "parity":
         out["parity"] = views.parity_static(cfg)
     for (epoch, w), table in zip(snaps, tables if fourier else [None] * len(snaps), strict=True):
@@ -212,7 +215,7 @@ def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReport
                       "n_generalizing": int(gen.sum()), "n_memorizing": int((~gen).sum()),
                       "order": neuron_order(t["freq_a"].to_numpy(), t["phase_a"].to_numpy(), gen).tolist(),
                       "fits": views.neuron_fits(parts, ipr, part_ipr),
-                      "star": views.star_frame(w_in[:, :p], freq_final, star_freqs)}
+                      "star": views.star_frame(w_in[:, :p], star_sets)}
         elif view == "parity" and w_in.shape[1] == cfg.n_bits:
             frame |= views.parity_frame(w_in, out["parity"]["subset"])
         out["frames"].append(frame)

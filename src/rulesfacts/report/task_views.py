@@ -93,8 +93,9 @@ MODULAR_HELP = {
     "prune": "Accuracy of the final network when its neurons are removed one group at a time, lowest IPR first "
              "('low': memorizing neurons go first) or highest first ('high'). If facts memorized drops while "
              "test accuracy stays, the facts were stored in the low-IPR neurons.",
-    "star": "The input-a embeddings (columns of W_in) of the neurons whose final dominant frequency is k, in the "
-            "coordinates of that frequency's cosine and sine directions, joined in token order 0, 1, …, p−1. "
+    "star": "The input-a embeddings (columns of W_in) of the neurons whose final dominant frequency is k (the "
+            "generalizing ones when there are two or more), in the coordinates of that frequency's cosine and sine "
+            "directions, joined in token order 0, 1, …, p−1. "
             "A net that computes the rule with frequency k puts token n at angle 2πkn/p on a circle; random "
             "weights give a scribble. The radius spread (coefficient of variation) is printed, with the same "
             "weights in shuffled token order as a baseline.",
@@ -203,12 +204,21 @@ def star_frequencies(final_freq: np.ndarray, generalizing: np.ndarray) -> list[i
     return [f for _, _, f in sorted(keep, key=lambda t: (-t[0], -t[1], t[2]))[:STAR_FREQS]]
 
 
-def star_frame(w_a: np.ndarray, final_freq: np.ndarray, freqs: list[int]) -> dict[str, Any]:
-    """Star coordinates at one snapshot for each offered frequency (neurons: those whose final
-    dominant frequency is k), their radius spread, and the shuffled-order baseline's spread."""
+def star_members(final_freq: np.ndarray, generalizing: np.ndarray, k: int) -> np.ndarray:
+    """The neurons a star plot at frequency k projects: the final net's generalizing neurons of
+    dominant frequency k when there are two or more (the neurons the analysis says compute with
+    k), else every neuron of dominant frequency k (a memorizing net has no generalizing ones)."""
+    at_k = np.asarray(final_freq) == k
+    gen = at_k & np.asarray(generalizing, dtype=bool)
+    return gen if gen.sum() >= 2 else at_k
+
+
+def star_frame(w_a: np.ndarray, members: dict[int, np.ndarray]) -> dict[str, Any]:
+    """Star coordinates at one snapshot for each offered frequency k (neurons ``members[k]``,
+    from ``star_members``), their radius spread, and the shuffled-order baseline's spread."""
     out = {}
-    for k in freqs:
-        w = w_a[final_freq == k]
+    for k, mask in members.items():
+        w = w_a[mask]
         xy = star_coordinates(w, k)
         out[str(k)] = {"x": rounded_list(xy[0], 3), "y": rounded_list(xy[1], 3), "cv": rounded(radius_spread(xy), 3),
                        "cv_shuffled": rounded(radius_spread(star_coordinates(shuffled_columns(w), k)), 3)}

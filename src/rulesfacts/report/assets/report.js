@@ -590,8 +590,8 @@ function runView(d, root, P = "", narrow = false) {
     g.fillStyle = "#666"; g.textAlign = "left"; g.fillText("cos", S - 24, c - 8); g.fillText("sin", c + 4, 10);
     starC.dataset.points = JSON.stringify([s.x, s.y]);
     starC.dataset.cv = s.cv;
-    const nk = snaps.final_freq.filter((v) => v === state.star).length;
-    starNote.textContent = `k = ${state.star}, epoch ${f.epoch}: ${nk} neurons with final frequency k; radius spread (CV) ${fmt(s.cv, 3)}` +
+    const sn = snaps.star_neurons[String(state.star)];
+    starNote.textContent = `k = ${state.star}, epoch ${f.epoch}: the ${sn.n} ${sn.generalizing ? "generalizing " : ""}neurons with final frequency k; radius spread (CV) ${fmt(s.cv, 3)}` +
       ` (same weights in shuffled token order: ${fmt(s.cv_shuffled, 3)}). Grey circle: radius 1.`;
     hoverable(starC);
     starC._hover = (px, py) => {
