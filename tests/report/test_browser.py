@@ -124,3 +124,209 @@ def test_theory_lambda_slider_switches_curves(open_page, theory_spec, tmp_path):
     assert "ε = 0.3" in page.inner_text("#lam-label")
     shot(page, "report-theory.png")
     assert page.problems == [] and page.requests == []
+
+
+# ---------- the explorer's views: neuron detail, star, predictions, per-task panels, compare ----------
+def report_json(page):
+    return page.evaluate("JSON.parse(document.getElementById('rf-data').textContent)")
+
+
+def scrub_to(page, i: int, selector: str = "#scrubber") -> None:
+    page.fill(selector, str(i))
+
+
+def radius_cv(x, y) -> float:
+    import numpy as np
+
+    r = np.hypot(np.asarray(x, float), np.asarray(y, float))
+    return float(r.std() / r.mean())
+
+
+def test_clicking_a_heatmap_row_opens_that_neurons_wave(open_page, generalizing_run, tmp_path):
+    import numpy as np
+
+    from rulesfacts.analysis.neurons import neuron_table
+    from rulesfacts.training.rundir import load_run
+
+    page = open_page(Path(build_report(generalizing_run, tmp_path / "gen.html")["report"]))
+    data = report_json(page)
+    snaps = data["snapshots"]
+    last = len(snaps["frames"]) - 1
+    scrub_to(page, last)
+    run = load_run(generalizing_run)
+    p = run.config.p
+    table = neuron_table(run.snapshot(snaps["epochs"][last]), p, threshold=snaps["ipr_threshold"])
+    page.locator("#heatmap").scroll_into_view_if_needed()
+    box = page.locator("#heatmap").bounding_box()
+    top, row_px = 16, 360 // snaps["neurons"]  # heatmaps(): title band, then whole pixels per row
+    for row in (0, 7, snaps["neurons"] - 1):
+        page.mouse.click(box["x"] + 120, box["y"] + top + (row + 0.5) * row_px)
+        neuron = snaps["neuron_ids"][snaps["final_order"][row]]
+        assert int(page.get_attribute("#neuron-detail", "data-neuron")) == neuron
+        # the frequency the page shows is the analysis's dominant frequency of that neuron, per weight vector
+        for part, col in (("a", "freq_a"), ("b", "freq_b"), ("out", "freq_out")):
+            assert int(page.get_attribute(f"#neuron-{part}", "data-freq")) == int(table[col][neuron])
+        assert f"f={int(table['freq_a'][neuron])}" in page.inner_text("#neuron-info")
+    # a generalizing neuron: the plotted weights (8-bit codes) are a wave at that frequency, and the
+    # fitted cosine drawn through them explains at least the share of their variance that the IPR
+    # promises (IPR = Σ v_k⁴ ≤ max_k v_k², and the cosine holds v_f² of the energy), less 0.05 for
+    # the 8-bit codes
+    page.mouse.click(box["x"] + 120, box["y"] + top + 0.5 * row_px)
+    neuron = snaps["neuron_ids"][snaps["final_order"][0]]
+    assert table["label"][neuron] == "generalizing"
+    import json
+
+    series = json.loads(page.get_attribute("#neuron-detail", "data-series"))
+    w = np.asarray(series[0]["weights"])
+    assert np.argmax(np.abs(np.fft.rfft(w))[1:]) + 1 == table["freq_a"][neuron]
+    f = series[0]["fit"]
+    wave = f["dc"] + f["amp"] * np.cos(2 * np.pi * f["freq"] * np.arange(p) / p + f["phase"])
+    explained = 1 - ((w - wave) ** 2).sum() / ((w - w.mean()) ** 2).sum()
+    assert explained > max(0.5, table["ipr_a"][neuron] - 0.05)
+    shot(page, "explorer-neuron.png")
+    assert page.problems == [] and page.requests == []
+
+
+def test_star_view_is_a_circle_for_a_generalizing_run_only(open_page, generalizing_run, memorizing_run, tmp_path):
+    """Bound: the radius CV of the star points is 0 for exact cosines (tests/report/test_task_views.py)
+    and ≈ 0.52 (Rayleigh) when noise dominates; 0.2 allows a residual of 20 % of the radius."""
+    import numpy as np
+
+    from rulesfacts.report.task_views import star_coordinates, star_members
+    from rulesfacts.training.rundir import load_run
+
+    page = open_page(Path(build_report(generalizing_run, tmp_path / "gen.html")["report"]))
+    data = report_json(page)
+    snaps = data["snapshots"]
+    last = len(snaps["frames"]) - 1
+    scrub_to(page, last)
+    k = snaps["star_freqs"][0]  # the key frequency: most generalizing neurons
+    assert page.input_value("#star-k") == str(k)
+    x, y = page.evaluate("JSON.parse(document.getElementById('star').dataset.points)")
+    assert radius_cv(x, y) < 0.2
+    # the points are the Python formula's on the snapshot weights (3 significant digits on the page)
+    run = load_run(generalizing_run)
+    p = run.config.p
+    w_a = run.snapshot(snaps["epochs"][last])["W_in"][:, :p][np.asarray(snaps["neuron_ids"])]
+    final_freq = np.empty(snaps["neurons"], int)
+    final_freq[snaps["final_order"]] = snaps["final_freq"]
+    ref = star_coordinates(w_a[star_members(final_freq, np.asarray(snaps["final_generalizing"], bool), k)], k)
+    np.testing.assert_allclose([x, y], ref, rtol=5e-3, atol=5e-3 * np.abs(ref).max())  # 3 significant digits
+    shot(page, "explorer-star-generalizing.png")
+    assert page.problems == [] and page.requests == []
+
+    page = open_page(Path(build_report(memorizing_run, tmp_path / "mem.html")["report"]))
+    mem = report_json(page)["snapshots"]
+    scrub_to(page, len(mem["frames"]) - 1)
+    for k in mem["star_freqs"]:
+        page.select_option("#star-k", str(k))
+        x, y = page.evaluate("JSON.parse(document.getElementById('star').dataset.points)")
+        assert radius_cv(x, y) > 0.2, k
+    assert page.problems == [] and page.requests == []
+
+
+def test_predictions_grid_agrees_with_the_evaluated_snapshot(open_page, memorizing_run, tmp_path):
+    from rulesfacts.training.evaluate import evaluate
+    from rulesfacts.training.rundir import load_run
+
+    page = open_page(Path(build_report(memorizing_run, tmp_path / "mem.html")["report"]))
+    snaps = report_json(page)["snapshots"]
+    last = len(snaps["frames"]) - 1
+    scrub_to(page, last)
+    run = load_run(memorizing_run)
+    m = evaluate(run.config, run.snapshot(snaps["epochs"][last]))
+
+    def count(key):
+        text = page.inner_text(f'#pred-legend [data-key="{key}"]')
+        return int(text.rsplit(":", 1)[1])
+
+    n_test = count("test: rule") + count("test: neither")
+    n_facts = count("train (fact): rule") + count("train (fact): fact") + count("train (fact): neither")
+    assert count("test: rule") / n_test == pytest.approx(m["test_acc"], abs=1e-6)
+    assert count("train (fact): fact") / n_facts == pytest.approx(m["facts_memorized"], abs=1e-6)
+    assert page.problems == [] and page.requests == []
+
+
+def hover_text(page, selector: str, fx: float, fy: float) -> str:
+    page.locator(selector).scroll_into_view_if_needed()
+    box = page.locator(selector).bounding_box()
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    assert page.is_visible("#tooltip")
+    return page.inner_text("#tooltip")
+
+
+def test_hover_reads_out_values(open_page, generalizing_run, tmp_path):
+    page = open_page(Path(build_report(generalizing_run, tmp_path / "gen.html")["report"]))
+    t = hover_text(page, "#curves-acc", 0.4, 0.5)
+    assert t.startswith("epoch ") and "test: " in t and "clean train: " in t
+    t = hover_text(page, "#heatmap", 0.3, 0.3)
+    assert "neuron " in t and "token " in t and "w = " in t and "IPR" in t
+    t = hover_text(page, "#predictions", 0.1, 0.3)
+    assert t.startswith("a=") and "rule: " in t and "net: " in t
+    t = hover_text(page, "#norms", 0.5, 0.5)
+    assert "norm_in: " in t
+    page.select_option("#spectrum-which", "all")
+    assert "shuffled order: " in hover_text(page, "#spectrum", 0.5, 0.5)
+    page.mouse.move(0, 0)
+    assert not page.is_visible("#tooltip")
+    assert page.problems == [] and page.requests == []
+
+
+def test_controls_stay_put_and_zoom_keeps_generalizing_rows(open_page, memorizing_run, tmp_path):
+    page = open_page(Path(build_report(memorizing_run, tmp_path / "mem.html")["report"]))
+    n = len(report_json(page)["snapshots"]["frames"])
+    play = page.locator("#play").bounding_box()
+    for i in (0, n // 2, n - 1):
+        scrub_to(page, i)
+        assert page.locator("#play").bounding_box()["x"] == play["x"]  # fixed-width step label
+    before = page.locator("#heatmap").bounding_box()["height"]
+    page.check("#gen-only")  # the memorizing run has no generalizing neuron: no rows left
+    assert page.locator("#heatmap").bounding_box()["height"] < before
+    assert "0 of 64 neurons shown" in page.inner_text("#heat-note")
+    assert page.problems == [] and page.requests == []
+
+
+def test_compare_page_moves_both_runs_with_one_scrubber(open_page, generalizing_run, memorizing_run, tmp_path):
+    from rulesfacts.report.html import build_compare
+
+    page = open_page(Path(build_compare([generalizing_run, memorizing_run], tmp_path / "cmp.html")["report"]))
+    assert page.locator("#scrubber").count() == 1
+    heat = [canvas_pixels(page, "#a-heatmap"), canvas_pixels(page, "#b-heatmap")]
+    scrub_to(page, 0)
+    assert page.inner_text("#a-step").startswith("A at epoch 0 ")
+    assert page.inner_text("#b-step").startswith("B at epoch 0 ")
+    assert canvas_pixels(page, "#a-heatmap") != heat[0] and canvas_pixels(page, "#b-heatmap") != heat[1]
+    scrub_to(page, 5)
+    epoch = page.inner_text("#step-label").split()[1]
+    assert f"at epoch {epoch} " in page.inner_text("#a-step") and f"at epoch {epoch} " in page.inner_text("#b-step")
+    shot(page, "explorer-compare.png")
+    assert page.problems == [] and page.requests == []
+
+
+def test_parity_report_shows_bits_and_its_own_text(open_page, parity_run, tmp_path):
+    page = open_page(Path(build_report(parity_run, tmp_path / "parity.html")["report"]))
+    header = page.inner_text("header")
+    assert "α" not in header and "p=" not in header and "n=12" in header and "k=3" in header
+    helps = " ".join(page.locator(".help").all_inner_texts())
+    assert "input a" not in helps and "clean waves" not in helps and "input bit" in helps
+    assert page.is_visible("#bits") and page.is_visible("#relevant-mass") and page.locator("#spectrum").count() == 0
+    t = hover_text(page, "#heatmap", 0.3, 0.4)
+    assert "input bit " in t
+    t = hover_text(page, "#bits", 0.5, 0.5)
+    assert t.startswith("input bit ")
+    shot(page, "explorer-parity.png")
+    assert page.problems == [] and page.requests == []
+
+
+def test_sweep_cell_links_to_its_runs_report(open_page, tiny_sweep, tmp_path):
+    from urllib.parse import urljoin, urlparse
+
+    run_dir = next((tiny_sweep / "runs").iterdir())
+    build_report(run_dir)  # RUN_DIR/report.html
+    page = open_page(Path(build_report(tiny_sweep, tmp_path / "sweep.html")["report"]))
+    page.locator(f'.cell[data-run="{run_dir.name}"]').first.click()
+    href = page.get_attribute("#run-link", "href")
+    target = Path(urlparse(urljoin(page.url, href)).path)
+    assert target.resolve() == (run_dir / "report.html").resolve() and target.is_file()
+    assert "IPR split" in page.inner_text("#detail-neuron-note")
+    assert page.problems == [] and page.requests == []

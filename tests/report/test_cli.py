@@ -103,3 +103,20 @@ def test_demo_hook_writes_the_report_and_prints_its_path(analytic_run, capsys):
     assert extra == {"report": str(analytic_run / "report.html")}
     assert (analytic_run / "report.html").stat().st_size > 0
     assert "interactive report: " in capsys.readouterr().err
+
+
+def test_two_runs_make_one_compare_page(cli, trained_run, analytic_run, tiny_sweep, tmp_path):
+    out = tmp_path / "cmp.html"
+    r = cli(trained_run, analytic_run, "-o", out, "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["kind"] == "compare" and summary["source"] == [str(trained_run), str(analytic_run)]
+    assert out.stat().st_size == summary["bytes"]
+    page = out.read_text()
+    assert '"kind":"compare"' in page and page.count('"kind":"run"') == 2
+    cases = (((trained_run, tiny_sweep), "only run folders"), ((trained_run, analytic_run, trained_run), "SOURCES"))
+    for bad, word in cases:
+        target = tmp_path / "bad.html"
+        r = cli(*bad, "-o", target)
+        assert r.returncode == 2 and word in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and not target.exists()

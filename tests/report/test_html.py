@@ -47,12 +47,15 @@ def test_default_size_run_stays_under_the_bound(tmp_path):
 
 
 def test_heatmap_budget_bounds_the_frames_of_a_wide_run(tmp_path):
-    """40 snapshots of p = 97, N = 500 would be ~10 MB of heatmaps: the budget keeps fewer."""
+    """40 snapshots of p = 97, N = 500 would be ~10 MB of heatmaps: the budget keeps fewer. Per
+    neuron and snapshot: 2p weights in, p out, p//2 + 1 spectrum bytes and 18 float16 numbers
+    (norms, cosine fits), all base64 (4/3)."""
     frames = tuple(range(0, 4000, 100))
     write_fake_run(tmp_path, p=97, width=500, frames=frames)
     data = run_report_data(load_run(tmp_path), RunReportOptions(prune_orders=()))
     kept = data["snapshots"]["epochs"]
-    assert kept[0] == 0 and kept[-1] == frames[-1] and len(kept) == 6_000_000 // int(4 / 3 * 500 * (291 + 49))
+    per_frame = int(4 / 3 * 500 * (2 * 97 + 97 + 49 + 2 * 18))
+    assert kept[0] == 0 and kept[-1] == frames[-1] and len(kept) == 6_000_000 // per_frame
     assert len(render_html(data).encode()) < MAX_BYTES * 0.7
 
 

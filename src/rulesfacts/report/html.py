@@ -3,8 +3,8 @@ report.css, written for this project) inlined too. No URL is fetched when the pa
 so a report opens from disk, offline, years later.
 
 ``build_report(source, out)`` looks at ``source`` and picks the report: a run folder
-(config.json + metrics.csv), a sweep folder (results.sqlite) or a theory spec (.toml file). It is
-what ``rulesfacts report`` runs.
+(config.json + metrics.csv), a sweep folder (results.sqlite) or a theory spec (.toml file); two
+run folders give one page comparing them on one scrubber. It is what ``rulesfacts report`` runs.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rulesfacts.io import ensure_writable_dir, json_default, write_text
 from rulesfacts.runtime import package_version
 from rulesfacts.runtime import progress as progress_bar
 
-KINDS = ("run", "sweep", "theory")
+KINDS = ("run", "sweep", "theory", "compare")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 REPORT_NAME = "report.html"
 MAX_BYTES = 10 * 1024 * 1024  # the issue's bound for default runs; larger reports are still written
@@ -87,7 +87,18 @@ def report_kind(source: Path) -> str:
     raise DataFileError(source, "not a run folder, a sweep folder or a theory spec (.toml file)")
 
 
-def report_data(source: Path, kind: str, tick: Callable[[], None] | None = None) -> dict[str, Any]:
+def compare_data(sources: list[Path], tick: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Two (or more) run reports side by side: the page moves them with one scrubber."""
+    from rulesfacts.report.run_report import run_report_data
+    from rulesfacts.training.rundir import load_run
+
+    runs = [run_report_data(load_run(s), tick=tick) for s in sources]
+    names = " vs ".join(Path(s).name for s in sources)
+    return {"kind": "compare", "title": f"rulesfacts compare: {names}", "runs": runs}
+
+
+def report_data(source: Path, kind: str, tick: Callable[[], None] | None = None,
+                out: Path | None = None) -> dict[str, Any]:
     if kind == "run":
         from rulesfacts.report.run_report import run_report_data
         from rulesfacts.training.rundir import load_run
@@ -96,7 +107,7 @@ def report_data(source: Path, kind: str, tick: Callable[[], None] | None = None)
     if kind == "sweep":
         from rulesfacts.report.sweep_report import sweep_report_data
 
-        return sweep_report_data(source, on_run=tick)
+        return sweep_report_data(source, on_run=tick, link_from=out.parent if out is not None else None)
     from rulesfacts.report.theory_report import load_theory_spec, theory_report_data
 
     return theory_report_data(load_theory_spec(source), on_curve=tick)
@@ -138,6 +149,22 @@ def work_units(source: Path, kind: str) -> int:
     return min(len(load_run(source).snapshot_epochs()), opts.max_snapshots) + len(opts.prune_orders)
 
 
+def build_compare(sources: list[Path | str], out: Path | str | None = None, *,
+                  progress: bool = False) -> dict[str, Any]:
+    """Write one page with the runs of ``sources`` (run folders) side by side on one scrubber
+    (default output: compare.html in the current folder)."""
+    t0 = time.perf_counter()
+    sources = [Path(s) for s in sources]
+    for s in sources:
+        if report_kind(s) != "run":
+            raise DataFileError(s, "only run folders can be compared (config.json + metrics.csv)")
+    out = check_output(Path(out) if out is not None else Path("compare.html"))
+    with progress_bar(sum(work_units(s, "run") for s in sources), "compare report", progress) as tick:
+        data = compare_data(sources, tick)
+    return {**write_report(data, out), "source": [str(s) for s in sources],
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+
 def build_report(source: Path | str, out: Path | str | None = None, *, figures: Path | str | None = None,
                  fmt: str = "png", progress: bool = False) -> dict[str, Any]:
     """Write the report of ``source`` to ``out`` atomically (default: SOURCE/report.html for a run
@@ -153,7 +180,7 @@ def build_report(source: Path | str, out: Path | str | None = None, *, figures: 
     if figures is not None:
         ensure_writable_dir(Path(figures))
     with progress_bar(work_units(source, kind), f"{kind} report", progress) as tick:
-        data = report_data(source, kind, tick)
+        data = report_data(source, kind, tick, out)
     summary = {**write_report(data, out), "source": str(source)}
     if figures is not None:
         from rulesfacts.report.figures import write_figures

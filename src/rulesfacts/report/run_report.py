@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rulesfacts.config import Choice, Config, Int, Many, Maybe, param
+from rulesfacts.config import Choice, Config, Flag, Int, Many, Maybe, param
 from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
+from rulesfacts.report import task_views as views
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
 from rulesfacts.training.rundir import Run
@@ -28,28 +29,7 @@ ACC_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized"
 LOSS_CURVES = (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
                ("test", "test_loss"))
 IPR_BINS = 30
-
-HELP = {
-    "curves": "Accuracy and loss on each subset of the training set and on held-out test pairs. "
-              "'facts memorized' counts corrupted examples predicted with their random label; 'facts recovered' "
-              "those predicted with the rule's true label. The grey line marks the scrubbed step.",
-    "heatmap": "Hidden-layer weights at the scrubbed step: one row per neuron, columns are the inputs a and b "
-               "(W_in) and the outputs (W_out, transposed). Red positive, blue negative. Rows are sorted by "
-               "dominant frequency, generalizing neurons on top: rule neurons become clean waves, neurons that "
-               "store facts stay noisy.",
-    "spectrum": "Fourier spectrum of the weights over Z_p. 'per neuron': each row is one neuron's |FFT| of its "
-                "weights from input a (same row order as the weights), normalised: a rule neuron is a single "
-                "bright spike at its frequency, a memorizing neuron a spread of grey. 'summed': the fraction of "
-                "power at each frequency k over all (or only the generalizing) neurons, for the three weight "
-                "vectors; a net that uses few key frequencies shows few tall bars.",
-    "ipr": "Inverse participation ratio of each neuron's spectrum (1 = a pure cosine, small = spread out). "
-           "Neurons above the dashed threshold (read from the final network's IPR gap) are counted as "
-           "generalizing, the others as memorizing.",
-    "prune": "Accuracy of the final network when its neurons are removed one group at a time, lowest IPR first "
-             "('low': memorizing neurons go first) or highest first ('high'). If facts memorized drops while "
-             "test accuracy stays, the facts were stored in the low-IPR neurons.",
-}
-
+PER_NEURON_HALVES = (2, 18)  # float16 numbers per neuron and snapshot: norms; norms + the 16 cosine-fit rows
 
 @dataclass(frozen=True)
 class RunReportOptions(Config):
@@ -58,10 +38,12 @@ class RunReportOptions(Config):
     max_snapshots: int = param(40, Int(1), "Weight snapshots kept (evenly spaced).")
     max_points: int = param(500, Int(2), "Logged epochs per curve at most.")
     max_neurons: int = param(512, Int(1), "Neurons shown in the heatmaps and spectra at most.")
-    heatmap_bytes: int = param(6_000_000, Int(1), "Bytes of the base64 heatmaps of all kept snapshots together.")
+    heatmap_bytes: int = param(6_000_000, Int(1),
+                               "Bytes of the base64 heatmaps and per-neuron numbers of all kept snapshots together.")
     prune_orders: tuple[str, ...] = param(("low", "high"), Many(Choice(("low", "high")), min_len=0),
                                           "Pruning curves drawn: lowest IPR first, highest first.")
     prune_steps: int | None = param(20, Maybe(Int(1), "pruning's default"), "Points per pruning curve.")
+    predictions: bool = param(True, Flag(), "The p × p predictions grid at each kept snapshot (modular, p ≤ 255).")
 
 
 def curve_series(df: pd.DataFrame, pairs: tuple[tuple[str, str], ...], rows: np.ndarray) -> list[dict[str, Any]]:
@@ -80,6 +62,16 @@ def curves_data(df: pd.DataFrame, max_points: int) -> dict[str, Any]:
     rows = even_indices(len(df), max_points)
     return {"epoch": [int(e) for e in df["epoch"].to_numpy()[rows]],
             "acc": curve_series(df, ACC_CURVES, rows), "loss": curve_series(df, LOSS_CURVES, rows)}
+
+
+def norm_curves(df: pd.DataFrame, max_points: int) -> dict[str, Any] | None:
+    """The logged squared weight norms (norm_in, norm_out) per epoch, thinned like the curves."""
+    cols = [c for c in ("norm_in", "norm_out") if c in df and df[c].notna().any()]
+    if not cols:
+        return None
+    rows = even_indices(len(df), max_points)
+    return {"epoch": [int(e) for e in df["epoch"].to_numpy()[rows]],
+            "series": [{"key": c, "y": rounded_list(df[c].to_numpy(dtype=np.float64)[rows])} for c in cols]}
 
 
 def is_fourier_net(run: Run) -> bool:
@@ -137,31 +129,55 @@ def select_neurons(final: dict[str, np.ndarray], max_neurons: int) -> np.ndarray
 
 def max_frames(opts: RunReportOptions, n_neurons: int, final: dict[str, np.ndarray], spectrum_cols: int = 0) -> int:
     """Snapshots that fit the heatmap byte budget (≥ 2: the first and the last step); the
-    per-neuron spectra add ``spectrum_cols`` bytes per neuron."""
-    cols = final["W_in"].shape[1] + final["W_out"].shape[0] + spectrum_cols
+    per-neuron spectra add ``spectrum_cols`` bytes per neuron, the per-neuron numbers
+    (``PER_NEURON_HALVES`` float16 values: norms, and the cosine fits of a Fourier net) 2 bytes each."""
+    halves = PER_NEURON_HALVES[1] if spectrum_cols else PER_NEURON_HALVES[0]
+    cols = final["W_in"].shape[1] + final["W_out"].shape[0] + spectrum_cols + 2 * halves
     per_frame = 4 / 3 * n_neurons * cols  # one byte per weight, base64
     return int(max(2, min(opts.max_snapshots, opts.heatmap_bytes // per_frame)))
 
 
+def opening_frame(metrics: pd.DataFrame, epochs: list[int]) -> int:
+    """The snapshot a run page opens on: the first one at or after the epoch where test accuracy
+    first gets halfway from its first logged value to its best (the moment the rule appears),
+    when it rises by at least 0.1; else the last snapshot."""
+    if "test_acc" not in metrics or metrics["test_acc"].notna().sum() < 2 or not epochs:
+        return max(0, len(epochs) - 1)
+    acc = metrics["test_acc"].to_numpy(dtype=np.float64)
+    ok = np.isfinite(acc)
+    first, best = acc[ok][0], acc[ok].max()
+    if best - first < 0.1:
+        return len(epochs) - 1
+    epoch = int(metrics["epoch"].to_numpy()[ok][np.argmax(acc[ok] >= first + (best - first) / 2)])
+    return int(min(np.searchsorted(np.asarray(epochs), epoch), len(epochs) - 1))
+
+
 def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReportOptions,
                   tick: Callable[[], None] | None = None) -> dict[str, Any] | None:
-    """Heatmaps (8-bit), spectra, IPR histograms and neuron orders at each kept snapshot
-    (``final``: the run's weights.npz, None while it is unfinished)."""
+    """Heatmaps (8-bit) and per-neuron statistics at each kept snapshot (``final``: the run's
+    weights.npz, None while it is unfinished), plus the views of the run's task
+    (``report.task_views``): spectra, IPR, neuron fits, star plot and predictions for modular
+    arithmetic; bit masses for parity."""
     epochs = run.snapshot_epochs()
     if final is None and not epochs:
         return None
     final = final if final is not None else run.snapshot(epochs[-1])
     if "W_in" not in final or "W_out" not in final or np.ndim(final["W_in"]) != 2:
         return None
+    cfg = run.config
     neurons = select_neurons(final, opts.max_neurons)
     fourier = is_fourier_net(run)
-    p = run.config.p
+    view = views.view_kind(cfg.task)
+    p = cfg.p
     budget = max_frames(opts, len(neurons), final, p // 2 + 1 if fourier else 0)
     kept = [epochs[i] for i in even_indices(len(epochs), budget)]
     snaps = [(e, run.snapshot(e)) for e in kept] or [(int(run.metrics["epoch"].iloc[-1]), final)]
     out: dict[str, Any] = {"epochs": [int(e) for e, _ in snaps], "neurons": int(len(neurons)),
-                           "width": int(final["W_in"].shape[0]), "fourier": fourier, "frames": []}
+                           "neuron_ids": neurons.astype(int).tolist(), "view": view,
+                           "width": int(final["W_in"].shape[0]), "fourier": fourier, "frames": [],
+                           "start": opening_frame(run.metrics, [e for e, _ in snaps])}
     if fourier:
+        from rulesfacts.analysis.fourier import frequency_histogram
         from rulesfacts.analysis.neurons import neuron_table, reference_threshold
 
         final_table = neuron_table(final, p)
@@ -170,27 +186,43 @@ def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReport
         lo = min((float(np.nanmin(t["ipr"])) for t in tables if t["ipr"].notna().any()), default=0.01)
         edges = np.geomspace(min(lo, reference_threshold(p) ** 2) * 0.95, 1.0, IPR_BINS + 1)
         gen_final = final_table["label"].to_numpy()[neurons] == "generalizing"
-        final_order = neuron_order(final_table["freq_a"].to_numpy()[neurons],
-                                   final_table["phase_a"].to_numpy()[neurons], gen_final)
+        freq_final = final_table["freq_a"].to_numpy()[neurons]
+        final_order = neuron_order(freq_final, final_table["phase_a"].to_numpy()[neurons], gen_final)
+        star_freqs = views.star_frequencies(freq_final, gen_final)
+        star_sets = {k: views.star_members(freq_final, gen_final, k) for k in star_freqs}
         out |= {"p": p, "ipr_threshold": rounded(threshold), "ipr_edges": rounded_list(edges),
-                "final_order": final_order.tolist(),
-                "final_freq": final_table["freq_a"].to_numpy()[neurons][final_order].astype(int).tolist()}
+                "final_order": final_order.tolist(), "final_freq": freq_final[final_order].astype(int).tolist(),
+                "final_generalizing": gen_final.astype(int).tolist(), "star_freqs": star_freqs,
+                "star_neurons": {str(k): {"n": int(m.sum()), "generalizing": bool((m & gen_final).sum() == m.sum())}
+                                 for k, m in star_sets.items()}}
+    elif view == "parity":
+        out["parity"] = views.parity_static(cfg)
     for (epoch, w), table in zip(snaps, tables if fourier else [None] * len(snaps), strict=True):
         w_in, w_out = np.asarray(w["W_in"])[neurons], np.asarray(w["W_out"])[:, neurons]
-        frame: dict[str, Any] = {"epoch": int(epoch), "W_in": quantize(w_in), "W_out": quantize(w_out.T)}
+        frame: dict[str, Any] = {"epoch": int(epoch), "W_in": quantize(w_in), "W_out": quantize(w_out.T),
+                                 "norms": views.neuron_norms(w_in, w_out)}
         if fourier:
             t = table.iloc[neurons]
             gen = t["label"].to_numpy() == "generalizing"
             ipr = t["ipr"].to_numpy(dtype=np.float64)
             parts = (w_in[:, :p], w_in[:, p:], w_out.T)
+            part_ipr = tuple(t[c].to_numpy(dtype=np.float64) for c in ("ipr_a", "ipr_b", "ipr_out"))
             frame |= {"spectrum": spectrum_power(parts), "spectrum_rows": neuron_spectra(w_in[:, :p]),
                       "spectrum_gen": spectrum_power(tuple(w[gen] for w in parts)) if gen.any() else None,
-                      "ipr_hist": ipr_histogram(ipr, gen, edges),
+                      "spectrum_shuffled": spectrum_power(tuple(views.shuffled_columns(w) for w in parts)),
+                      "freq_counts": frequency_histogram(t["freq_a"].to_numpy()[gen], p).astype(int).tolist(),
+                      "ipr_hist": ipr_histogram(ipr, gen, edges), "generalizing": gen.astype(int).tolist(),
                       "n_generalizing": int(gen.sum()), "n_memorizing": int((~gen).sum()),
-                      "order": neuron_order(t["freq_a"].to_numpy(), t["phase_a"].to_numpy(), gen).tolist()}
+                      "order": neuron_order(t["freq_a"].to_numpy(), t["phase_a"].to_numpy(), gen).tolist(),
+                      "fits": views.neuron_fits(parts, ipr, part_ipr),
+                      "star": views.star_frame(w_in[:, :p], star_sets)}
+        elif view == "parity" and w_in.shape[1] == cfg.n_bits:
+            frame |= views.parity_frame(w_in, out["parity"]["subset"])
         out["frames"].append(frame)
         if tick:
             tick()
+    if opts.predictions and cfg.task == "modular":
+        out["predictions"] = views.prediction_grid(cfg, [w for _, w in snaps])
     return out
 
 
@@ -214,12 +246,8 @@ def prune_data(run: Run, weights: dict[str, np.ndarray] | None, opts: RunReportO
 
 
 def config_line(run: Run) -> str:
-    c = run.config
-    parts = [f"{c.task} p={c.p} op={c.op}" if c.task == "modular" else f"parity n={c.n_bits} k={c.k}",
-             f"α={c.train_frac:g}", f"ξ={c.fact_frac:g}", f"{c.model} N={c.width} {c.act}", f"loss={c.loss}",
-             f"lr={c.lr:g}", f"wd={c.wd:g}"]
-    parts += [f"{k}={getattr(c, k):g}" for k in ("l1", "l2", "dropout") if getattr(c, k)]
-    return "  ".join(parts) + f"  seed={c.seed}  epochs={c.epochs}"
+    """The fields of the run's config that mean something for its task, as one line."""
+    return views.config_line(run.config)
 
 
 def run_report_data(run: Run, opts: RunReportOptions | None = None,
@@ -233,7 +261,12 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
     return {"kind": "run", "title": f"rulesfacts run: {run.path.name}", "config_line": config_line(run),
             "config": run.config.to_dict(), "summary": summary, "curves": curves_data(run.metrics, opts.max_points),
             "snapshots": snapshot_data(run, weights, opts, tick), "prune": prune_data(run, weights, opts, tick),
-            "help": HELP, "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}
+            "help": views.help_texts(run.config), "task": run.config.task,
+            "view": views.view_kind(run.config.task), "header": [[k, v] for k, v in views.header_fields(run.config)],
+            "norms": norm_curves(run.metrics, opts.max_points), "part_colors": list(PART_COLORS),
+            "class_colors": CLASS_COLORS,
+            "subset_colors": {"clean": SUBSET_COLORS["clean"], "fact": SUBSET_COLORS["facts_memorized"],
+                              "test": SUBSET_COLORS["test"]}}
 
 
 def run_title(c) -> str:

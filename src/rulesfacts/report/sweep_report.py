@@ -9,6 +9,7 @@ cell holds all of them, shows their majority phase (ties by the fixed phase orde
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ import pandas as pd
 
 from rulesfacts.config import Config, Flag, Int, param
 from rulesfacts.errors import DataFileError
-from rulesfacts.plotting import PART_COLORS, PHASE_COLORS
+from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, PHASE_COLORS
 from rulesfacts.report.encode import even_indices, rounded
 from rulesfacts.report.run_report import ACC_CURVES, curve_series, spectrum_power
+from rulesfacts.report.task_views import shuffled_columns
 from rulesfacts.sweep.diagrams import METRICS, panel_groups, phase_cells, spec_diagram, swept_fields
 from rulesfacts.sweep.phases import PHASES
 
@@ -31,9 +33,12 @@ HELP = {
     "grid": "One panel per value of the regularizer (the swept axes besides x and y). Each cell is one point "
             "of the sweep, coloured by its phase or by the chosen metric (mean over seeds). Click a cell to "
             "see its run.",
-    "detail": "The clicked run: accuracy per subset over training, and the Fourier power of its final weights "
-              "(inputs a, b and outputs). A few tall bars: the net computes the rule with those frequencies; "
-              "a flat spectrum: it memorizes.",
+    "detail": "The clicked run: accuracy per subset over training; for a modular-arithmetic MLP, the Fourier "
+              "power of its final weights (inputs a, b and outputs) against the same weights in shuffled token "
+              "order (black line), and the IPR split of its neurons with the generalizing ones counted per "
+              "frequency. Summed bars near the shuffled baseline do not mean memorization: a net that spreads its "
+              "rule neurons over many frequencies sums to a flat spectrum too; the neuron counts tell the two "
+              "apart. 'full report' opens the run's own report when its folder has one.",
 }
 
 
@@ -82,8 +87,24 @@ def cell_entry(cell: pd.Series, x: str, y: str, xs: list[Any], ys: list[Any]) ->
     return out
 
 
-def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, spectra: bool) -> dict[str, Any]:
-    """One run of the sweep: its swept values, final metrics, thinned curves and final spectra."""
+def neuron_split(w: dict[str, np.ndarray], p: int) -> dict[str, Any]:
+    """The final net's IPR split (``analysis.neurons.neuron_table``): counts per class, the
+    threshold, and the generalizing neurons per dominant frequency."""
+    from rulesfacts.analysis.fourier import frequency_histogram
+    from rulesfacts.analysis.neurons import neuron_table
+
+    t = neuron_table(w, p)
+    gen = t["label"].to_numpy() == "generalizing"
+    return {"n_generalizing": int(gen.sum()), "n_memorizing": int((~gen).sum()),
+            "ipr_threshold": rounded(t.attrs["ipr_threshold"]),
+            "freq_counts": frequency_histogram(t["freq_a"].to_numpy()[gen], p).astype(int).tolist()}
+
+
+def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, spectra: bool,
+              link_from: Path | None = None) -> dict[str, Any]:
+    """One run of the sweep: its swept values, final metrics, thinned curves, final spectra (with
+    the shuffled-order baseline), its neurons' IPR split, and a link to the run's report
+    (relative to ``link_from``, the folder of the sweep report) when its run folder exists."""
     from rulesfacts.training.rundir import load_npz, read_metrics
 
     entry: dict[str, Any] = {"id": row["run_id"], "values": {f: _value(row[f]) for f in fields},
@@ -99,18 +120,30 @@ def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, s
         rows = even_indices(len(df), points)
         entry["curves"] = {"epoch": [int(e) for e in df["epoch"].to_numpy()[rows]],
                            "acc": curve_series(df, ACC_CURVES, rows), "loss": curve_series(df, SHORT_LOSSES, rows)}
+    if run_dir.is_dir():
+        target = run_dir / "report.html"
+        try:
+            href = (os.path.relpath(target.resolve(), Path(link_from).resolve()) if link_from is not None
+                    else str(target))
+        except ValueError:  # another drive (Windows): an absolute path
+            href = target.resolve().as_uri()
+        entry["report"] = {"href": Path(href).as_posix(), "exists": target.is_file(), "run_dir": str(run_dir)}
     weights_path = run_dir / "weights.npz"
     p = int(row["p"])
     if spectra and row.get("task") == "modular" and row.get("model") == "mlp" and weights_path.is_file():
         w = load_npz(weights_path)
         if w["W_in"].shape[1] == 2 * p:
-            entry["spectrum"] = spectrum_power((w["W_in"][:, :p], w["W_in"][:, p:], w["W_out"].T))
+            parts = (w["W_in"][:, :p], w["W_in"][:, p:], w["W_out"].T)
+            entry["spectrum"] = spectrum_power(parts)
+            entry["spectrum_shuffled"] = spectrum_power(tuple(shuffled_columns(x) for x in parts))
+            entry["neurons"] = neuron_split(w, p)
     return entry
 
 
 def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = None,
-                      on_run: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Everything the sweep page shows, as one JSON-ready dict (``on_run`` ticks a progress bar)."""
+                      on_run: Callable[[], None] | None = None, link_from: Path | None = None) -> dict[str, Any]:
+    """Everything the sweep page shows, as one JSON-ready dict (``on_run`` ticks a progress bar;
+    ``link_from``: the folder the page is written to, for the relative links to run reports)."""
     from rulesfacts.sweep.store import load_results
 
     opts = opts or SweepReportOptions()
@@ -129,7 +162,7 @@ def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = N
     points = opts.points_per_run(len(df))
     runs = {}
     for _, row in df.iterrows():
-        runs[row["run_id"]] = run_entry(sweep_dir, row, shown, points, opts.spectra)
+        runs[row["run_id"]] = run_entry(sweep_dir, row, shown, points, opts.spectra, link_from)
         if on_run:
             on_run()
     present = [m for m in METRICS if m == "phase" or (m in df and pd.to_numeric(df[m], errors="coerce").notna().any())]
@@ -138,6 +171,6 @@ def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = N
             "pooled": cells.attrs["pooled"],
             "panels": panels, "metrics": {m: METRICS[m] for m in present},
             "phase_colors": {k: PHASE_COLORS[k] for k in PHASES}, "runs": runs, "help": HELP,
-            "part_colors": list(PART_COLORS),
+            "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS,
             "phase_counts": dict(sorted(Counter(df["phase"]).items()))}
 
