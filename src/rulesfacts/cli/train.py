@@ -34,6 +34,28 @@ def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) ->
     return result
 
 
+def announce(cfg: TrainConfig, out: Path, estimate: bool) -> None:
+    """Before a run: a warning when bfloat16 is emulated here, and (``estimate``) what the run
+    will do and how long it is estimated to take (FLOP count over a rate measured in a few epochs)."""
+    from rulesfacts.runtime import bf16_native, resolve_device
+
+    device = resolve_device(cfg.device)
+    if cfg.dtype == "bfloat16" and not bf16_native(device.type):
+        say("warning: this CPU has no bfloat16 instructions (AVX512_BF16 / AMX): bf16 is emulated and runs "
+            "slower than float32 here")
+    if not estimate:
+        return
+    from rulesfacts.bench.estimate import describe, estimate_run
+
+    task = (f"({cfg.op}) mod {cfg.p}, α={cfg.train_frac}" if cfg.task == "modular"
+            else f"{cfg.k}-sparse parity of {cfg.n_bits} bits")
+    say(f"training: {cfg.task} {task}, ξ={cfg.fact_frac} facts; {cfg.model} width {cfg.width}; {cfg.epochs} "
+        f"epochs; ensemble of 1; on {device.type} ({cfg.dtype}) → {out}")
+    e = estimate_run(cfg)
+    say(f"estimated time: about {describe(e.seconds)} ({e.flops / 1e9:.3g} GFLOP at {e.flops_per_second / 1e9:.3g} "
+        f"GFLOP/s measured in {e.probe_epochs} epochs here; other work on the cores changes it)")
+
+
 def finish(result: RunResult, out: Path, as_json: bool) -> None:
     """The end of `train`: the summary (the verdict as its own line), and where the files are."""
     summary = run_summary(result)
@@ -100,6 +122,7 @@ def register(app: typer.Typer) -> None:
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
         out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+        announce(cfg, out, estimate=not (quiet or as_json or resume))
         result = train_and_plot(cfg, out, resume, progress=not quiet)
         finish(result, out, as_json)
 
