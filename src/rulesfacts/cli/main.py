@@ -58,6 +58,8 @@ def build_command(app: typer.Typer | None = None) -> click.Command:
     for sub in getattr(command, "commands", {}).values():
         for param in sub.params:
             default = param.default
+            if isinstance(param.show_default, str):  # what None stands for, e.g. "the value of seed"
+                continue
             if default is None or (isinstance(default, (tuple, list)) and default and
                                    all(d is None for d in default)):
                 param.show_default = False

@@ -122,16 +122,19 @@ def run_label(row: pd.Series, differ: Sequence[str]) -> str:
 
 def plot_compare(paths: Sequence[Path], table: pd.DataFrame, differ: Sequence[str], curves: Sequence[str],
                  path: Path) -> Path:
-    """One panel per curve, one line per run (epochs on a log axis when the runs are long)."""
+    """One panel per curve, one line per run; a dotted line marks where a branched run left its parent."""
     bad = [c for c in curves if c not in CURVES]
     if bad:
         raise ConfigError("curve", bad[0], f"one of {', '.join(CURVES)}")
     fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.6), squeeze=False)
     for p, (_, row) in zip(paths, table.iterrows(), strict=True):
         m = rundir.read_metrics(p)
+        parent = read_json(p / rundir.PARENT) if (p / rundir.PARENT).is_file() else None
         for ax, name in zip(axes[0], curves, strict=True):
             if name in m.columns:
-                ax.plot(m["epoch"], m[name], label=run_label(row, differ), lw=1.4)
+                line, = ax.plot(m["epoch"], m[name], label=run_label(row, differ), lw=1.4)
+                if parent is not None:  # where the branch left its parent
+                    ax.axvline(parent["epoch"], color=line.get_color(), ls=":", lw=1)
     for ax, name in zip(axes[0], curves, strict=True):
         ax.set_title(CURVE_LABELS[name])
         ax.set_xlabel("epoch")
