@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
         summary = run_summary(result)
         for extra in DEMO_EXTRAS if result.summary.get("status") != "diverged" else ():
             summary |= extra(out)
-        emit(summary, as_json, title="demo")
+        emit(summary if as_json else {k: v for k, v in summary.items() if k != "verdict"}, as_json, title="demo")
         if not as_json:
             say(summary["verdict"])
             say(f"run folder: {out}")
