@@ -122,27 +122,28 @@ def verdict(row: Mapping[str, Any], thresholds: PhaseThresholds | None = None) -
             "mem": f"facts memorized {mem:.1%}" if mem is not None else "",
             "rec": f"facts recovered {rec:.1%}" if rec is not None else ""}
     says = {
-        "coexistence": ("mem", "test", "the net stores the facts and still computes the rule (coexistence)"),
-        "full inversion": ("test", "rec", "the net computes the rule and overrides the facts with it (full inversion)"),
-        "partial inversion": ("test", "rec", "the net computes the rule; some facts are overridden by it, the rest "
-                              "neither stored nor recovered (partial inversion)"),
-        "memorization": ("mem", "test", "the net stores the facts but does not compute the rule (memorization)"),
-        "forgetting": ("train", "test", "the net neither fits its training labels nor computes the rule "
+        "coexistence": (("mem", "test"), "the net stores the facts and still computes the rule (coexistence)"),
+        "full inversion": (("test", "rec"), "the net computes the rule and overrides the facts with it "
+                           "(full inversion)"),
+        "partial inversion": (("test", "rec", "mem"), "the net computes the rule and overrides part of the facts "
+                              "with it (partial inversion)"),
+        "memorization": (("mem", "test"), "the net stores the facts but does not compute the rule (memorization)"),
+        "forgetting": (("train", "test"), "the net neither fits its training labels nor computes the rule "
                        "(forgetting)"),
-        "confusion": ("mem", "test", f"the net neither stores the facts (< {t.high:.0%}) nor computes the rule "
+        "confusion": (("mem", "test"), f"the net neither stores the facts (< {t.high:.0%}) nor computes the rule "
                       f"(< {t.high:.0%}) (confusion)"),
-        "no learning": ("train", "test", "the net has not fit its training labels (no learning)"),
-        "generalization": ("train", "test", "the net computes the rule (generalization)"),
-        "grokking": ("train", "test", "the net computes the rule, reached long after it fit the training set "
+        "no learning": (("train", "test"), "the net has not fit its training labels (no learning)"),
+        "generalization": (("train", "test"), "the net computes the rule (generalization)"),
+        "grokking": (("train", "test"), "the net computes the rule, reached long after it fit the training set "
                      "(grokking)"),
     }
     if phase == "memorization" and mem is None:  # clean labels: train high, test low
-        a, b, text = "train", "test", "the net fits its training set but does not compute the rule (memorization)"
+        keys, text = ("train", "test"), "the net fits its training set but does not compute the rule (memorization)"
     elif phase == "confusion" and mem is not None and test >= t.high:
-        a, b, text = "test", "rec", (f"the net computes the rule; the facts are neither stored (memorized "
-                                     f"{mem:.1%}) nor recovered (confusion)")
+        keys, text = ("test", "mem", "rec"), "the net computes the rule; the facts are neither stored nor recovered " \
+                                             "(confusion)"
     else:
-        a, b, text = says[phase]
+        keys, text = says[phase]
     epochs = row.get("epochs")
     after = f" after {epochs} epochs" if epochs is not None else ""
-    return f"{nums[a]}, {nums[b]}{after}: {text}."
+    return f"{', '.join(nums[k] for k in keys)}{after}: {text}."
