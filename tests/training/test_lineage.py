@@ -105,3 +105,13 @@ def test_final_state_is_loadable_without_pickles(tmp_path):
     train(TrainConfig(**SMALL, epochs=3), tmp_path / "a", progress=False)
     state = torch.load(tmp_path / "a" / rundir.FINAL_STATE, weights_only=True)
     assert state["epoch"] == 3
+
+
+@pytest.mark.slow
+def test_continue_1000_to_2000_epochs_equals_a_2000_epoch_run(tmp_path):
+    """The sizes of the question "train 1,000 more epochs": 1,000 is not on the log_every = 30 grid."""
+    tiny = SMALL | {"p": 7, "width": 8, "log_every": 30}
+    train(TrainConfig(**tiny, epochs=1000), tmp_path / "n", progress=False)
+    train(TrainConfig(**tiny, epochs=2000), tmp_path / "2n", progress=False)
+    lineage.continue_run(tmp_path / "n", lineage.continue_config(tmp_path / "n", 2000, {}), progress=False)
+    _same_folders(tmp_path / "n", tmp_path / "2n")
