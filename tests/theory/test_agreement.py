@@ -1,49 +1,51 @@
-"""Theory vs simulation: the verdict follows from the gaps in standard errors."""
+"""Theory vs finite-size simulation (issue #6, "must show"): at d = 1000 and 5 seeds, E_gen and E_mem
+agree with the state evolution at 12 points spanning every learner and loss, including points where
+the facts are fully memorized.
 
-import json
-import math
+Tolerance: |simulation − theory| ≤ 2·SE + δ. SE is the standard error over the 5 seeds; δ covers
+(i) the noise of SE itself (a 5-sample standard deviation is uncertain by ~35%: over 30 seeds of
+linear/square at α = 2 we measured 5-seed SEs from 0.0012 to 0.0035 around the 30-seed mean 0.2672
+vs theory 0.2682) and (ii) O(1/d) finite-size corrections. δ = 0.006 for E_gen, 0.012 for E_mem
+(E_mem counts only ε·n ≈ 200–600 facts per seed). Seeds differ between points, so the 24
+comparisons are independent.
+"""
 
 import pytest
 
-from rulesfacts.theory.agreement import WITHIN, agreement
-from tests.cli_helpers import run_cli
+from rulesfacts.theory import solve_point
+from rulesfacts.theory.config import RAFPoint
+from rulesfacts.theory.simulate import simulate_point
+
+POINTS = [
+    dict(learner="linear", loss="square", alpha=2.0, fact_frac=0.2, lam=0.1),
+    dict(learner="linear", loss="hinge", alpha=2.0, fact_frac=0.2, lam=0.1),
+    dict(learner="linear", loss="logistic", alpha=2.0, fact_frac=0.2, lam=0.1),
+    dict(learner="linear", loss="square", alpha=0.5, fact_frac=0.3, lam=1e-3),  # interpolation: facts memorized
+    dict(learner="linear", loss="hinge", alpha=1.5, fact_frac=0.2, lam=1e-2),  # below α_c(0.2) ≈ 3: separable
+    dict(learner="linear", loss="logistic", alpha=1.0, fact_frac=0.3, lam=1e-2),
+    dict(learner="kernel", loss="square", alpha=2.0, fact_frac=0.2, lam=0.1, mu1=1.0, mustar=1.0),  # memorized
+    dict(learner="kernel", loss="hinge", alpha=2.0, fact_frac=0.2, lam=0.5, mu1=1.0, mustar=0.5),
+    dict(learner="kernel", loss="logistic", alpha=1.5, fact_frac=0.3, lam=0.1, mu1=0.8, mustar=0.6),
+    dict(learner="rf", loss="square", alpha=1.0, fact_frac=0.2, lam=0.1, kappa=1.0, act="relu"),
+    dict(learner="rf", loss="hinge", alpha=1.0, fact_frac=0.2, lam=0.1, kappa=1.0, act="sign"),
+    dict(learner="rf", loss="logistic", alpha=1.0, fact_frac=0.2, lam=0.05, kappa=1.5, act="tanh"),
+]
+TOL = {"e_gen": 0.006, "e_mem": 0.012}
 
 
-def test_agree_within_k_standard_errors():
-    out = agreement({"e_gen": 0.30, "e_gen_se": 0.01, "m": 0.50, "m_se": 0.02}, {"e_gen": 0.28, "m": 0.51},
-                    ("e_gen", "m"))
-    assert out["gap_se_e_gen"] == pytest.approx(2.0) and out["gap_se_m"] == pytest.approx(0.5)
-    assert out["agree"] is True and "agree within 3 standard errors" in out["verdict"] and "e_gen" in out["verdict"]
+@pytest.mark.slow
+@pytest.mark.parametrize("i", range(len(POINTS)), ids=[f"{p['learner']}-{p['loss']}-a{p['alpha']}" for p in POINTS])
+def test_state_evolution_matches_simulation(i):
+    p = POINTS[i]
+    theory = solve_point(**p)
+    sim = simulate_point(RAFPoint(**p), d=1000, seeds=5, seed0=1000 * i, n_test=10000)
+    for key, tol in TOL.items():
+        gap = abs(sim[key] - theory[key])
+        assert gap <= 2 * sim[f"{key}_se"] + tol, (key, sim[key], sim[f"{key}_se"], theory[key])
 
 
-def test_disagree_names_the_quantities_beyond_k():
-    out = agreement({"e_gen": 0.30, "e_gen_se": 0.01, "m": 0.532, "m_se": 0.011}, {"e_gen": 0.30, "m": 0.5844},
-                    ("e_gen", "m"))
-    assert out["gap_se_m"] == pytest.approx(0.0524 / 0.011) and out["gap_se_m"] > WITHIN
-    assert out["agree"] is False and "differ by more than 3 standard errors on m " in out["verdict"]
-    assert "4.8 standard errors" in out["verdict"]
-
-
-def test_no_standard_error_no_verdict():
-    out = agreement({"e_gen": 0.3, "e_gen_se": None}, {"e_gen": 0.3}, ("e_gen",))
-    assert out["agree"] is None and "more seeds" in out["verdict"]
-    out = agreement({"e_gen": 0.3, "e_gen_se": 0.0}, {"e_gen": 0.2}, ("e_gen",))
-    assert out["agree"] is False and out["gap_se_e_gen"] is None
-
-
-def test_simulate_prints_a_verdict_from_its_numbers(capsys):
-    code, out, err = run_cli(["simulate", "--d", "60", "--seeds", "3", "--quiet", "--json"], capsys)
-    res = json.loads(out)
-    assert code == 0
-    gaps = {k: abs(res[k] - res[f"theory_{k}"]) / res[f"{k}_se"] for k in ("e_gen", "e_mem", "e_train_rule", "m", "q")}
-    assert all(math.isclose(res[f"gap_se_{k}"], g, rel_tol=1e-12) for k, g in gaps.items())
-    assert res["agree"] is (max(gaps.values()) <= WITHIN)
-    assert ("agree within" in res["verdict"]) is res["agree"]
-
-
-def test_bayes_shows_no_loss_and_no_lambda(capsys):
-    code, out, err = run_cli(["theory", "--learner", "bayes", "--json"], capsys)
-    res = json.loads(out)
-    assert code == 0 and res["learner"] == "bayes" and "loss" not in res and "lam" not in res
-    code, out, err = run_cli(["theory", "--learner", "bayes", "--optimal-lam"], capsys)
-    assert code == 2 and "optimal_lam" in err
+def test_the_points_span_every_learner_loss_and_full_memorization():
+    assert {(p["learner"], p["loss"]) for p in POINTS} >= {(lr, ls) for lr in ("linear", "kernel", "rf")
+                                                        for ls in ("square", "hinge", "logistic")}
+    memorized = [p for p in POINTS if solve_point(**p)["e_mem"] < 1e-3]
+    assert len(memorized) >= 3
