@@ -7,6 +7,7 @@ half of one, even after SIGKILL.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import tomllib
@@ -50,7 +51,27 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
+    write_text(path, to_json(obj, indent=2) + "\n")
+
+
+def to_json(obj: Any, **kwargs: Any) -> str:
+    """The one JSON encoder of files and ``--json`` output: strict JSON, so every reader can parse
+    it. A non-finite float (a diverged run's loss) becomes ``null``, arrays and NumPy scalars plain
+    lists and numbers, paths strings; keys sorted. ``kwargs`` go to ``json.dumps`` (``indent``)."""
+    return json.dumps(finite_or_null(obj), sort_keys=True, allow_nan=False, default=json_default, **kwargs)
+
+
+def finite_or_null(obj: Any) -> Any:
+    """``obj`` with every NaN / ±inf float (Python or NumPy, also inside arrays) replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # NumPy arrays and scalars
+        return finite_or_null(obj.tolist())
+    return obj
 
 
 def save_with(path: Path, saver: Callable[[Any], None]) -> None:

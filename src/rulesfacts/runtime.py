@@ -28,6 +28,23 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def bf16_native(device_type: str, cpu_flags: str | None = None) -> bool:
+    """Whether this machine computes bfloat16 matmuls in hardware: CUDA devices do; a CPU does
+    with the AVX512_BF16 or AMX_BF16 instructions (``flags`` of /proc/cpuinfo, or ``cpu_flags``).
+    Elsewhere bf16 is emulated through fp32 with conversions, slower than plain fp32
+    (docs/performance.md)."""
+    if device_type != "cpu":
+        return True
+    if cpu_flags is None:
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpu_flags = next((line for line in f if line.startswith("flags")), "")
+        except OSError:
+            return True  # not Linux: no way to tell, and no warning on a guess
+    flags = set(cpu_flags.split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
 def require_compiler(device: torch.device) -> None:
     """``compile = true`` on the CPU makes inductor write C++ and build it: without a compiler that
     fails deep inside torch at the first step, so say it up front, in one line."""

@@ -31,4 +31,4 @@ def test_store_and_cli_read_the_list(tmp_path, capsys):
     assert set(METRIC_COLUMNS) == set(stored_columns()) | {"phase", "run_dir"}
     code, out, _ = run_cli(["train", "-o", tmp_path / "r", "--p", "5", "--width", "4", "--epochs", "2",
                             "--device", "cpu", "--quiet", "--json"], capsys)
-    assert code == 0 and set(json.loads(out)) == set(shown_keys()) | {"run_dir"}
+    assert code == 0 and set(json.loads(out)) == set(shown_keys()) | {"run_dir", "phase", "verdict"}

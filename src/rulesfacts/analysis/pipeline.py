@@ -57,6 +57,7 @@ def analyze_run(run_dir: Path | str, options: AnalyzeOptions | None = None, prog
     if analyzer is None:
         raise ConfigError("model", run.config.model,
                           f"one of {', '.join(sorted(ANALYZERS))} (no analysis registered for this model yet)")
+    run.check_weights()  # a diverged or unfinished run: say so before any work
     ensure_writable_dir(run.path)  # fail before the work, without creating anything yet
     out_dir = run.path / ANALYSIS_DIR
     start = time.perf_counter()

@@ -35,13 +35,19 @@ def register(app: typer.Typer) -> None:
         """Fourier spectra, IPR classes, pruning curves and snapshot dynamics of a run; writes
         RUN_DIR/analysis/ (neurons.csv, pruning.csv, dynamics.csv, PNGs, summary.json)."""
         from rulesfacts.analysis.pipeline import AnalyzeOptions, analyze_run
+        from rulesfacts.sweep.phases import verdict
+        from rulesfacts.training.rundir import load_run
 
         options = AnalyzeOptions(r=r, steps=steps, orders=tuple(dict.fromkeys(order)), dynamics=not no_dynamics)
         summary = analyze_run(run_dir, options, progress=not quiet)
-        emit(summary, as_json, title=f"analysis of {run_dir}")
-        if not as_json and "n_generalizing" in summary:  # MLP runs; parity/transformer: the table says it
-            say(f"{summary['n_generalizing']} generalizing and {summary['n_memorizing']} memorizing neurons; "
-                f"files in {summary['out_dir']}")
+        summary["verdict"] = verdict(load_run(run_dir).summary)  # what the run's own metrics say
+        emit(summary if as_json else {k: v for k, v in summary.items() if k != "verdict"}, as_json,
+             title=f"analysis of {run_dir}")
+        if not as_json:
+            say(f"the run: {summary['verdict']}")
+            if "n_generalizing" in summary:  # MLP runs; parity/transformer: the table says it
+                say(f"{summary['n_generalizing']} generalizing and {summary['n_memorizing']} memorizing neurons; "
+                    f"files in {summary['out_dir']}")
 
     @app.command("analytic")
     def analytic_cmd(

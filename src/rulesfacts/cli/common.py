@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import json
 import sys
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
@@ -15,7 +14,7 @@ import typer
 
 from rulesfacts.config import Flag, Maybe, declaration, default_of, warn_renamed
 from rulesfacts.errors import ConfigError
-from rulesfacts.io import json_default
+from rulesfacts.io import to_json
 from rulesfacts.runtime import stderr_console
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one machine-readable JSON object on stdout.")
@@ -24,7 +23,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one machine-readable JSO
 def emit(summary: dict[str, Any], as_json: bool, title: str = "") -> None:
     """Print ``summary``: one JSON object on stdout with --json, else a readable table on stderr."""
     if as_json:
-        sys.stdout.write(json.dumps(summary, default=json_default, sort_keys=True) + "\n")
+        sys.stdout.write(to_json(summary) + "\n")
         sys.stdout.flush()
         return
     from rich.table import Table

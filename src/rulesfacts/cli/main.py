@@ -24,6 +24,7 @@ from rulesfacts.errors import RulesfactsError, one_line
 COMMAND_MODULES = (
     "rulesfacts.cli.train",
     "rulesfacts.cli.analyze",
+    "rulesfacts.cli.compare",
     "rulesfacts.cli.sweep",
     "rulesfacts.cli.report",
     "rulesfacts.cli.bench",
@@ -48,6 +49,22 @@ def build_app() -> typer.Typer:
     for info in app.registered_commands:
         info.callback = _keep_interrupt(info.callback)
     return app
+
+
+def build_command(app: typer.Typer | None = None) -> click.Command:
+    """The app as a click command, every ``--help`` showing real defaults: an option or argument
+    whose default is None (a required argument, or a value the help text explains, such as
+    "default: one per core") shows no ``[default: None]``."""
+    command = typer.main.get_command(app or build_app())
+    for sub in getattr(command, "commands", {}).values():
+        for param in sub.params:
+            default = param.default
+            if isinstance(param.show_default, str):  # what None stands for, e.g. "the value of seed"
+                continue
+            if default is None or (isinstance(default, (tuple, list)) and default and
+                                   all(d is None for d in default)):
+                param.show_default = False
+    return command
 
 
 class _Interrupted(Exception):
@@ -88,10 +105,10 @@ def renamed_as_notes() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    app = build_app()
+    command = build_command()
     try:
         with renamed_as_notes():
-            code = app(args=argv, prog_name="rulesfacts", standalone_mode=False)
+            code = command.main(args=argv, prog_name="rulesfacts", standalone_mode=False)
         if isinstance(code, int) and code == 130:  # Ctrl-C outside a command (e.g. during start-up)
             raise KeyboardInterrupt
     except RulesfactsError as e:

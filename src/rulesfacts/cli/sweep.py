@@ -8,12 +8,14 @@ import typer
 
 from rulesfacts.cli.common import JSON_OPTION, emit, say
 from rulesfacts.errors import DataFileError
+from rulesfacts.sweep.spec import preset_names
 
 
 def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_cmd(
-        spec: str = typer.Argument(..., help="A sweep spec (TOML file) or a preset name: small, paper-wd."),
+        spec: str = typer.Argument(..., help="A sweep spec (TOML file) or a preset name: "
+                                             f"{', '.join(preset_names())}."),
         out: Path = typer.Option(None, "--out", "-o", help="Sweep folder (default: sweeps/<spec name>)."),
         set_: list[str] = typer.Option([], "--set", help="Override a base field: --set wd=5 (repeatable)."),
         axis: list[str] = typer.Option([], "--axis", help="Add or replace an axis: --axis wd=0,5,15 or "

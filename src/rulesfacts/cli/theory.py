@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from rulesfacts.cli.common import JSON_OPTION, config_options, emit, renamed_flag
+from rulesfacts.cli.common import JSON_OPTION, config_options, emit, renamed_flag, say
 
 # The commands' defaults where they differ from RAFPoint's own (α = 1 there).
 POINT_DEFAULTS = {"alpha": 2.0}
@@ -22,18 +22,22 @@ def register(app: typer.Typer) -> None:
                    optimal_lam: bool = typer.Option(False, "--optimal-lam", help="Report λ* minimising E_gen."),
                    as_json: bool = JSON_OPTION) -> None:
         """Asymptotic E_gen, E_mem and overlaps (m, q, V) of a RAF learner (state evolution)."""
+        from rulesfacts.errors import ConfigError
         from rulesfacts.theory import solve_point
         from rulesfacts.theory.optimal import optimal_lambda
 
         point = RAFPoint(**given)
         params = _params(point)
+        if optimal_lam and point.learner == "bayes":
+            raise ConfigError("optimal_lam", True, "a learner with a penalty λ: linear, kernel or rf (the Bayes-"
+                                                   "optimal estimator has no loss and no λ)")
         if optimal_lam:
             out = optimal_lambda(point.learner, point.loss, point.alpha, point.fact_frac, **params)
         else:
             out = {"lam": point.lam, **solve_point(point.learner, point.loss, point.alpha, point.fact_frac, point.lam,
                                                    **params)}
-        emit({"learner": point.learner, "loss": point.loss, "alpha": point.alpha, "fact_frac": point.fact_frac, **out},
-             as_json, "RAF theory")
+        emit(_applicable(point, {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
+                                 "fact_frac": point.fact_frac, **out}), as_json, "RAF theory")
 
     @app.command("simulate")
     @config_options(RAFPoint, defaults=POINT_DEFAULTS)
@@ -45,18 +49,24 @@ def register(app: typer.Typer) -> None:
         """Fit the learner exactly on finite-d RAF data; mean ± standard error over seeds, theory beside."""
         from rulesfacts.errors import RulesfactsError
         from rulesfacts.theory import solve_point
+        from rulesfacts.theory.agreement import agreement
         from rulesfacts.theory.simulate import simulate_point
 
         point = RAFPoint(**given)
         out: dict[str, Any] = {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
                                "fact_frac": point.fact_frac, "lam": point.lam}
         out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json))
+        keys = ("e_gen", "e_mem", "e_train_rule", "m", "q")
         try:
             th = solve_point(point.learner, point.loss, point.alpha, point.fact_frac, point.lam, **_params(point))
-            out.update({f"theory_{k}": th[k] for k in ("e_gen", "e_mem", "e_train_rule", "m", "q")})
+            out.update({f"theory_{k}": th[k] for k in keys})
+            out.update(agreement(out, th, keys))
         except RulesfactsError as e:
             out["theory_error"] = str(e)
-        emit(out, as_json, "RAF simulation")
+            out["verdict"] = "no theory value at this point to compare with (the state evolution did not converge)."
+        emit(out if as_json else {k: v for k, v in out.items() if k != "verdict"}, as_json, "RAF simulation")
+        if not as_json:
+            say(out["verdict"])
 
     @app.command("capacity")
     def capacity_cmd(fact_frac: float = typer.Option(1.0, "--fact-frac", help="Fraction ε of facts, in [0, 1]."),
@@ -88,6 +98,12 @@ def register(app: typer.Typer) -> None:
         from rulesfacts.theory.curves import run_spec
 
         emit(run_spec(spec, out, progress=not quiet and not as_json), as_json, "RAF curves")
+
+
+def _applicable(point, out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` without the settings that do not apply to the learner: the Bayes-optimal estimator
+    has no loss and no penalty λ."""
+    return {k: v for k, v in out.items() if not (point.learner == "bayes" and k in ("loss", "lam"))}
 
 
 def _params(point) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import typer
 from rulesfacts.cli.common import JSON_OPTION, config_options, emit, say
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
+from rulesfacts.sweep.phases import classify, verdict
 from rulesfacts.training.rundir import CONFIG, read_config
 from rulesfacts.training.summary import shown_keys
 from rulesfacts.training.trainer import RunResult, train
@@ -20,6 +21,7 @@ def run_summary(result: RunResult) -> dict[str, Any]:
     """The printed summary: the summary keys marked ``shown`` (``train.summary``), and the folder."""
     out = {k: result.summary.get(k) for k in shown_keys()}
     out["run_dir"] = str(result.run_dir) if result.run_dir else None
+    out["phase"], out["verdict"] = classify(result.summary), verdict(result.summary)
     return out
 
 
@@ -38,6 +40,65 @@ def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool,
     return result
 
 
+def announce(cfg: TrainConfig, out: Path, estimate: bool) -> None:
+    """Before a run: a warning when bfloat16 is emulated here, and (``estimate``) what the run
+    will do and how long it is estimated to take (FLOP count over a rate measured in a few epochs)."""
+    from rulesfacts.runtime import bf16_native, resolve_device
+
+    device = resolve_device(cfg.device)
+    if cfg.dtype == "bfloat16" and not bf16_native(device.type):
+        say("warning: this CPU has no bfloat16 instructions (AVX512_BF16 / AMX): bf16 is emulated and runs "
+            "slower than float32 here")
+    if not estimate:
+        return
+    from rulesfacts.bench.estimate import describe, estimate_run
+
+    task = (f"({cfg.op}) mod {cfg.p}, α={cfg.train_frac}" if cfg.task == "modular"
+            else f"{cfg.k}-sparse parity of {cfg.n_bits} bits")
+    say(f"training: {cfg.task} {task}, ξ={cfg.fact_frac} facts; {cfg.model} width {cfg.width}; {cfg.epochs} "
+        f"epochs; ensemble of 1; on {device.type} ({cfg.dtype}) → {out}")
+    e = estimate_run(cfg)
+    say(f"estimated time: about {describe(e.seconds)} ({e.flops / 1e9:.3g} GFLOP at {e.flops_per_second / 1e9:.3g} "
+        f"GFLOP/s measured in {e.probe_epochs} epochs here; other work on the cores changes it)")
+
+
+def finish(result: RunResult, out: Path, as_json: bool) -> None:
+    """The end of `train`: the summary (the verdict as its own line), and where the files are."""
+    summary = run_summary(result)
+    emit(summary if as_json else {k: v for k, v in summary.items() if k != "verdict"}, as_json, title=f"run {out}")
+    if not as_json:
+        say(summary["verdict"])
+        say(f"run folder: {out}  (curves: {out / 'curves.png'})")
+
+
+def train_lineage(cont: Path | None, source: str | None, resume: bool, given: dict[str, Any], out: Path | None,
+                  progress: bool) -> tuple[RunResult, Path]:
+    """`train --continue RUN` (on in place) or `train --from RUN[@EPOCH]` (a new folder)."""
+    from rulesfacts.report.run_report import plot_run_curves
+    from rulesfacts.training import lineage
+    from rulesfacts.training.rundir import load_run
+
+    if cont is not None and source is not None:
+        raise ConfigError("continue", str(cont), "either --continue RUN or --from RUN, not both")
+    if resume:
+        raise ConfigError("resume", True, "not with --continue / --from (they resume by themselves)")
+    if cont is not None:
+        if out is not None and out.resolve() != cont.resolve():
+            raise ConfigError("out", str(out), f"left out or {cont} (--continue trains on in the run's own folder)")
+        cfg = lineage.continue_config(cont, given.pop("epochs", None), given)
+        result, out = lineage.continue_run(cont, cfg, progress=progress), cont
+    else:
+        parent, epoch = lineage.parse_source(str(source))
+        cfg = lineage.branch_config(parent, given)
+        if out is None:  # beside the parent, named after it and the branch point
+            stem = f"{parent.name}-from{'' if epoch is None else f'-{epoch}'}"
+            out = next(parent.parent / f"{stem}{f'-{n}' if n else ''}" for n in range(10_000)
+                       if not (parent.parent / f"{stem}{f'-{n}' if n else ''}").exists())
+        result = lineage.branch_run(parent, epoch, cfg, out, progress=progress)
+    plot_run_curves(load_run(out), out / "curves.png")
+    return result, out
+
+
 def register(app: typer.Typer) -> None:
     @app.command("train")
     @config_options(TrainConfig)
@@ -45,6 +106,13 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<task>-<timestamp>)."),
         given: dict[str, Any] | None = None,  # one option per TrainConfig field: see config_options
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
+        cont: Path = typer.Option(None, "--continue", show_default=False,
+                                  help="Train this finished run folder on to --epochs in total, in place "
+                                       "(equal, bit for bit, to a run trained that long at once)."),
+        source: str = typer.Option(None, "--from", show_default=False,
+                                   help="Start a new run from RUN or RUN@EPOCH (a snapshot epoch): its weights, "
+                                        "and from its last epoch its optimizer state too, with the flags given "
+                                        "changed; the new folder's parent.json records the origin."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         tensorboard: Path = typer.Option(None, "--tensorboard", help="Also write the logged metrics as TensorBoard "
                                          "event files into this folder (needs the tensorboard package).",
@@ -53,6 +121,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
         given = dict(given or {})
+        if cont is not None or source is not None:
+            result, out = train_lineage(cont, source, resume, given, out, progress=not quiet)
+            return finish(result, out, as_json)
         if resume:  # continue the folder's own config; flags given must agree with its checkpoint
             if out is None:
                 raise ConfigError("out", None, "the run folder to continue (--resume needs --out)")
@@ -60,10 +131,9 @@ def register(app: typer.Typer) -> None:
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
         out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+        announce(cfg, out, estimate=not (quiet or as_json or resume))
         result = train_and_plot(cfg, out, resume, progress=not quiet, tensorboard=tensorboard)
-        emit(run_summary(result), as_json, title=f"run {out}")
-        if not as_json:
-            say(f"run folder: {out}  (curves: {out / 'curves.png'})")
+        finish(result, out, as_json)
 
     @app.command("demo")
     def demo_cmd(
@@ -73,18 +143,18 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """About a minute on a laptop: p=97, 35% of the training labels random, no weight decay.
-        The net memorizes the facts AND generalizes (the paper's coexistence phase)."""
+        With the default epochs the net memorizes the facts AND generalizes (the paper's
+        coexistence phase); the closing line says what the run measured."""
         cfg = TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, wd=0.0, epochs=epochs, log_every=10)
         if not as_json:
             say("[bold]rulesfacts demo[/]: modular addition mod 97, 35% of the training labels are random facts")
         result = train_and_plot(cfg, out, resume=False, progress=not quiet)
         summary = run_summary(result)
-        for extra in DEMO_EXTRAS:
+        for extra in DEMO_EXTRAS if result.summary.get("status") != "diverged" else ():
             summary |= extra(out)
-        emit(summary, as_json, title="demo")
+        emit(summary if as_json else {k: v for k, v in summary.items() if k != "verdict"}, as_json, title="demo")
         if not as_json:
-            say(f"facts memorized {summary['facts_memorized']:.1%}, test accuracy {summary['test_acc']:.1%}: "
-                "the net stores the facts and still computes the rule.")
+            say(summary["verdict"])
             say(f"run folder: {out}")
 
 

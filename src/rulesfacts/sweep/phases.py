@@ -104,3 +104,46 @@ def classify_clean(train: float, test: float, epoch_train_99: Any, epoch_test_99
         if not math.isnan(delay) and delay > t.grok_delay_frac * float(epochs):
             return "grokking"
     return "generalization"
+
+
+def verdict(row: Mapping[str, Any], thresholds: PhaseThresholds | None = None) -> str:
+    """One sentence that says what a run's measured numbers show: its phase (``classify``), with
+    the numbers the phase was read from. Every command that summarises a run prints this sentence,
+    so a summary never says more than its metrics do."""
+    t = thresholds or PhaseThresholds()
+    phase = classify(row, t)
+    if phase == "diverged":
+        at = row.get("diverged_epoch")
+        return (f"the run diverged{f' at epoch {at}' if at is not None else ''} (its loss or weights stopped "
+                "being finite): there is no network to measure; a smaller learning rate may help.")
+    train, test = _num(row.get("train_acc")), _num(row.get("test_acc"))
+    mem, rec = _num(row.get("facts_memorized")), _num(row.get("facts_recovered"))
+    nums = {"train": f"train accuracy {train:.1%}", "test": f"test accuracy {test:.1%}",
+            "mem": f"facts memorized {mem:.1%}" if mem is not None else "",
+            "rec": f"facts recovered {rec:.1%}" if rec is not None else ""}
+    says = {
+        "coexistence": (("mem", "test"), "the net stores the facts and still computes the rule (coexistence)"),
+        "full inversion": (("test", "rec"), "the net computes the rule and overrides the facts with it "
+                           "(full inversion)"),
+        "partial inversion": (("test", "rec", "mem"), "the net computes the rule and overrides part of the facts "
+                              "with it (partial inversion)"),
+        "memorization": (("mem", "test"), "the net stores the facts but does not compute the rule (memorization)"),
+        "forgetting": (("train", "test"), "the net neither fits its training labels nor computes the rule "
+                       "(forgetting)"),
+        "confusion": (("mem", "test"), f"the net neither stores the facts (< {t.high:.0%}) nor computes the rule "
+                      f"(< {t.high:.0%}) (confusion)"),
+        "no learning": (("train", "test"), "the net has not fit its training labels (no learning)"),
+        "generalization": (("train", "test"), "the net computes the rule (generalization)"),
+        "grokking": (("train", "test"), "the net computes the rule, reached long after it fit the training set "
+                     "(grokking)"),
+    }
+    if phase == "memorization" and mem is None:  # clean labels: train high, test low
+        keys, text = ("train", "test"), "the net fits its training set but does not compute the rule (memorization)"
+    elif phase == "confusion" and mem is not None and test >= t.high:
+        keys, text = ("test", "mem", "rec"), "the net computes the rule; the facts are neither stored nor recovered " \
+                                             "(confusion)"
+    else:
+        keys, text = says[phase]
+    epochs = row.get("epochs")
+    after = f" after {epochs} epochs" if epochs is not None else ""
+    return f"{', '.join(nums[k] for k in keys)}{after}: {text}."

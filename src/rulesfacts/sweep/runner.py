@@ -23,7 +23,7 @@ from rulesfacts.runtime import stderr_console
 from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
-from rulesfacts.sweep.spec import SweepSpec, expand, load_spec, run_id, spec_to_toml
+from rulesfacts.sweep.spec import SweepSpec, expand, load_spec, parse_spec, run_id, spec_to_toml
 
 RUNS = "runs"
 SPEC = "spec.toml"
@@ -32,7 +32,19 @@ PROBE_EPOCHS = 20
 PROBE_MIN_WORK = 5e7
 
 
-def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str | None = None, *,
+def as_spec(spec: Any) -> SweepSpec:
+    """A sweep spec given as a ``SweepSpec``, a dict (the TOML's tables), a TOML path or a preset name."""
+    if isinstance(spec, SweepSpec):
+        return spec
+    if isinstance(spec, dict):
+        return parse_spec(spec)
+    if isinstance(spec, (str, Path)):
+        return load_spec(spec)
+    raise ConfigError("spec", type(spec).__name__, "a SweepSpec, a dict of the spec's tables, a TOML file path "
+                      "or a preset name")
+
+
+def run_sweep(spec: SweepSpec | dict[str, Any] | str | Path, out_dir: Path | str, executor: str | None = None, *,
               workers: int | None = None, threads: int | None = None, address: str | None = None,
               progress: bool = True, yes: bool = False, max_hours: float = 1.0,
               estimate: bool | None = None) -> dict[str, Any]:
@@ -43,7 +55,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     ``yes=True``. Returns a summary dict (runs_total, runs_done, runs_skipped, seconds, table, ...).
     """
     t0 = time.perf_counter()
-    spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    spec = as_spec(spec)
     exe = spec.execution
     executor = executor or ("ray" if address else exe.executor)  # --address alone means Ray
     if executor not in ("local", "ray"):

@@ -6,6 +6,8 @@
     weights.npz        final weights (float32), paper layout: W_in (N, n_in), W_out (n_out, N)
     summary.json       final metrics, status (completed / diverged / interrupted), timings
     checkpoint.pt      resumable state (weights, optimizer, RNG), removed when the run completes
+    final_state.pt     the same state at the last epoch, kept: `train --continue` / `--from` start there
+    parent.json        a branched run's origin: the parent folder, the epoch, what changed
     curves.png         accuracy and loss per subset
 
 Every file is written atomically, so a folder is valid at any moment, even after SIGKILL.
@@ -31,6 +33,7 @@ from rulesfacts.training.metrics import METRIC_NAMES
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
     "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")
+FINAL_STATE, PARENT = "final_state.pt", "parent.json"
 
 
 @dataclass
@@ -42,8 +45,28 @@ class Run:
     metrics: pd.DataFrame
     summary: dict[str, Any]
 
+    @property
+    def diverged(self) -> bool:
+        return self.summary.get("status") == "diverged"
+
     def weights(self) -> dict[str, np.ndarray]:
+        """The final weights (see ``check_weights``)."""
+        self.check_weights()
         return load_npz(self.path / WEIGHTS)
+
+    def check_weights(self) -> None:
+        """A diverged run has no weights worth reading (they are not finite: nothing computed from
+        them means anything), and an interrupted run has none yet: both are a ``DataFileError``
+        that says so and what to do."""
+        if self.diverged:
+            at = self.summary.get("diverged_epoch")
+            raise DataFileError(self.path / SUMMARY, f"the run diverged{f' at epoch {at}' if at is not None else ''} "
+                                "(its loss or weights stopped being finite), so its weights are not a network to "
+                                "analyse; train again with a smaller --lr")
+        if not (self.path / WEIGHTS).is_file() and (self.path / CHECKPOINT).is_file():
+            raise DataFileError(self.path / WEIGHTS, f"not written yet: the run stopped at epoch "
+                                f"{self.summary.get('epochs', '?')} of {self.config.epochs} and its state is in "
+                                f"{CHECKPOINT}; finish it with `rulesfacts train --resume --out {self.path}`")
 
     def snapshot_epochs(self) -> list[int]:
         return sorted(int(f.stem.split("_")[1]) for f in (self.path / SNAPSHOTS).glob("epoch_*.npz"))
@@ -125,11 +148,18 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
 
 
 def save_checkpoint(run_dir: Path, state: dict[str, Any]) -> None:
+    """The trainer's state of one member (``Trainer.state``): what an unfinished run resumes from."""
     save_with(Path(run_dir) / CHECKPOINT, lambda f: torch.save(state, f))
 
 
-def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
-    path = Path(run_dir) / CHECKPOINT
+def save_final_state(run_dir: Path, state: dict[str, Any]) -> None:
+    """The same state at a finished run's last epoch, kept (``train --continue``, ``--from``)."""
+    save_with(Path(run_dir) / FINAL_STATE, lambda f: torch.save(state, f))
+
+
+def load_checkpoint(run_dir: Path, name: str = CHECKPOINT) -> dict[str, Any] | None:
+    """A state saved by ``save_checkpoint`` (None when the file is absent), checked."""
+    path = Path(run_dir) / name
     if not path.is_file():
         return None
     try:
@@ -153,7 +183,7 @@ ALWAYS_PRESENT = ("train_loss", "train_acc", "test_loss", "test_acc")
 CHECKPOINT_KEYS = frozenset({"epoch", "params", "opt", "rng", "rows", "seconds", "config"})
 # What a previous run in the same folder may have left; removed before a fresh start so a folder
 # never mixes a new config.json with an old run's weights, metrics or "completed" summary.
-RUN_FILES = (SUMMARY, CHECKPOINT, WEIGHTS, METRICS, "curves.png")
+RUN_FILES = (SUMMARY, CHECKPOINT, FINAL_STATE, PARENT, WEIGHTS, METRICS, "curves.png")
 
 
 def remove_temp_files(run_dir: Path) -> None:

@@ -120,9 +120,10 @@ class RunFolderWriter(Callback):
         self.last_save = time.perf_counter()
 
     def on_end(self, trainer: Trainer, results: list[RunResult]) -> None:
-        for d, r in zip(self.dirs, results, strict=True):
+        for i, (d, r) in enumerate(zip(self.dirs, results, strict=True)):
             rundir.write_metrics(d, r.metrics)
             rundir.write_weights(d / rundir.WEIGHTS, r.weights)
+            rundir.save_final_state(d, trainer.state(i))  # for --continue / --from
             rundir.write_summary(d, r.summary)
             (d / rundir.CHECKPOINT).unlink(missing_ok=True)
             r.run_dir = d

@@ -110,7 +110,7 @@ class Trainer:
         self.gens = [torch.Generator(device=dev).manual_seed(c.seed + RNG_OFFSET) for c in cfgs]
         self.dropout_gens = [torch.Generator(device=dev).manual_seed(c.seed + 2 * RNG_OFFSET) for c in cfgs]
         cfg = self.cfg
-        self.log_epochs = sorted({0, *range(cfg.log_every, cfg.epochs + 1, cfg.log_every), cfg.epochs})
+        self.log_epochs = log_epochs(cfg)
         idx = np.unique(np.linspace(0, len(self.log_epochs) - 1, cfg.n_snapshots).round().astype(int))
         self.snapshot_epochs = {self.log_epochs[i] for i in idx} if cfg.n_snapshots else set()
         self.rows: list[list[dict]] = [[] for _ in cfgs]
@@ -277,6 +277,11 @@ class Trainer:
     def results(self) -> list[RunResult]:
         return [RunResult(cfg, self.summary(i, "completed"), self.rows[i], self.model.member_weights(i))
                 for i, cfg in enumerate(self.cfgs)]
+
+
+def log_epochs(cfg: TrainConfig) -> list[int]:
+    """The epochs a run of ``cfg`` evaluates and logs: 0, every ``log_every``, and the last."""
+    return sorted({0, *range(cfg.log_every, cfg.epochs + 1, cfg.log_every), cfg.epochs})
 
 
 def grokking_times(rows: list[dict[str, Any]], level: float = 0.99) -> dict[str, int | None]:
