@@ -19,7 +19,7 @@ import click
 import typer
 
 from rulesfacts.config import RenamedField
-from rulesfacts.errors import RulesfactsError, one_line
+from rulesfacts.errors import Note, RulesfactsError, one_line
 
 COMMAND_MODULES = (
     "rulesfacts.cli.train",
@@ -69,15 +69,16 @@ def _keep_interrupt(callback: Callable[..., Any] | None) -> Callable[..., Any] |
 
 @contextlib.contextmanager
 def renamed_as_notes() -> Iterator[None]:
-    """Print each ``RenamedField`` warning as one line ``note: 'old' is deprecated, use 'new'`` on
+    """Print each ``RenamedField`` and ``Note`` warning as one line ``note: 'old' is deprecated, use 'new'`` on
     stderr: Python would hide it (a DeprecationWarning outside __main__) or print two lines with a
     file name. Other warnings are shown as usual."""
     with warnings.catch_warnings():
         warnings.simplefilter("always", RenamedField)
+        warnings.simplefilter("always", Note)
         show = warnings.showwarning
 
         def note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-            if issubclass(category, RenamedField):
+            if issubclass(category, (RenamedField, Note)):
                 print(f"note: {one_line(str(message))}", file=sys.stderr)
             else:
                 show(message, category, *args, **kwargs)

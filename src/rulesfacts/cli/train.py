@@ -12,6 +12,7 @@ from rulesfacts.cli.common import JSON_OPTION, config_options, emit, say
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.training.rundir import CONFIG, read_config
+from rulesfacts.training.runfolder import new_run_folder
 from rulesfacts.training.summary import shown_keys
 from rulesfacts.training.trainer import RunResult, train
 
@@ -23,11 +24,11 @@ def run_summary(result: RunResult) -> dict[str, Any]:
     return out
 
 
-def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) -> RunResult:
+def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool, overwrite: bool = False) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
     from rulesfacts.training.rundir import load_run
 
-    result = train(cfg, out, progress=progress, resume=resume)
+    result = train(cfg, out, progress=progress, resume=resume, overwrite=overwrite)
     plot_run_curves(load_run(out), out / "curves.png")
     return result
 
@@ -36,9 +37,12 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     @config_options(TrainConfig)
     def train_cmd(
-        out: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<task>-<timestamp>)."),
+        out: Path = typer.Option(None, "--out", "-o",
+                                 help="Run folder (default: a new runs/<task>-<timestamp>[-2, -3 ...])."),
         given: dict[str, Any] | None = None,  # one option per TrainConfig field: see config_options
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out (all its files are "
+                                       "removed first)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -50,8 +54,8 @@ def register(app: typer.Typer) -> None:
             if (out / CONFIG).is_file():
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
-        out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
-        result = train_and_plot(cfg, out, resume, progress=not quiet)
+        out = out or new_run_folder(Path("runs"), f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}")
+        result = train_and_plot(cfg, out, resume, progress=not quiet, overwrite=overwrite)
         emit(run_summary(result), as_json, title=f"run {out}")
         if not as_json:
             say(f"run folder: {out}  (curves: {out / 'curves.png'})")
@@ -60,6 +64,7 @@ def register(app: typer.Typer) -> None:
     def demo_cmd(
         out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run folder of the demo."),
         epochs: int = typer.Option(1000, help="Epochs (the default reaches coexistence)."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier demo run in --out."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -68,7 +73,7 @@ def register(app: typer.Typer) -> None:
         cfg = TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, wd=0.0, epochs=epochs, log_every=10)
         if not as_json:
             say("[bold]rulesfacts demo[/]: modular addition mod 97, 35% of the training labels are random facts")
-        result = train_and_plot(cfg, out, resume=False, progress=not quiet)
+        result = train_and_plot(cfg, out, resume=False, progress=not quiet, overwrite=overwrite)
         summary = run_summary(result)
         for extra in DEMO_EXTRAS:
             summary |= extra(out)

@@ -60,10 +60,15 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
 
     Runs resume from a consistent checkpoint left by an interrupted attempt, else start over.
     """
+    import warnings
+
+    from rulesfacts.errors import Note
     from rulesfacts.runtime import torch_threads
     from rulesfacts.training.trainer import train_ensemble
 
-    with torch_threads(threads):
+    # a rerun after a kill finds the killed attempt's stale locks: expected, not worth a line each
+    with torch_threads(threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", Note)
         cfgs = [TrainConfig.from_dict(d) for d in cfg_dicts]
         results = train_ensemble(cfgs, [Path(d) for d in out_dirs], progress=False, resume=True)
     return [r.summary for r in results]

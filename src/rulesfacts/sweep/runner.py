@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from rulesfacts.runtime import stderr_console
 from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
-from rulesfacts.sweep.spec import SweepSpec, expand, load_spec, run_id, spec_to_toml
+from rulesfacts.sweep.spec import SweepSpec, iter_configs, load_spec, run_id, spec_to_toml
 
 RUNS = "runs"
 SPEC = "spec.toml"
@@ -55,7 +56,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     address = address if address is not None else exe.address
 
     out = ensure_writable_dir(Path(out_dir))
-    cfgs = _unique(expand(spec))
+    cfgs = _unique(iter_configs(spec))
     done = store.done_ids(out)
     pending = [(rid, c) for rid, c in cfgs if rid not in done]
     recovered = _recover_finished(out, pending, spec)
@@ -141,7 +142,7 @@ def _row(rid: str, cfg: TrainConfig, summary: dict[str, Any], spec: SweepSpec) -
     return row
 
 
-def _unique(cfgs: list[TrainConfig]) -> list[tuple[str, TrainConfig]]:
+def _unique(cfgs: Iterable[TrainConfig]) -> list[tuple[str, TrainConfig]]:
     seen: dict[str, TrainConfig] = {}
     for c in cfgs:
         seen.setdefault(run_id(c), c)

@@ -7,6 +7,7 @@
     summary.json       final metrics, status (completed / diverged / interrupted), timings
     checkpoint.pt      resumable state (weights, optimizer, RNG), removed when the run completes
     curves.png         accuracy and loss per subset
+    rulesfacts.lock    while a process writes the folder: its pid (``training.runfolder``)
 
 Every file is written atomically, so a folder is valid at any moment, even after SIGKILL.
 """
@@ -31,6 +32,7 @@ from rulesfacts.training.metrics import METRIC_NAMES
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
     "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")
+LOCK = "rulesfacts.lock"  # held (flock) by the one process writing the folder; holds its pid
 
 
 @dataclass
