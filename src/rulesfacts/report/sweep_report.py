@@ -84,7 +84,7 @@ def cell_entry(cell: pd.Series, x: str, y: str, xs: list[Any], ys: list[Any]) ->
 
 def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, spectra: bool) -> dict[str, Any]:
     """One run of the sweep: its swept values, final metrics, thinned curves and final spectra."""
-    from rulesfacts.training.rundir import load_npz, read_metrics
+    from rulesfacts.training.rundir import read_config, read_metrics, read_weights
 
     entry: dict[str, Any] = {"id": row["run_id"], "values": {f: _value(row[f]) for f in fields},
                              "phase": row.get("phase"), "status": row.get("status"),
@@ -102,7 +102,7 @@ def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, s
     weights_path = run_dir / "weights.npz"
     p = int(row["p"])
     if spectra and row.get("task") == "modular" and row.get("model") == "mlp" and weights_path.is_file():
-        w = load_npz(weights_path)
+        w = read_weights(weights_path, read_config(run_dir))
         if w["W_in"].shape[1] == 2 * p:
             entry["spectrum"] = spectrum_power((w["W_in"][:, :p], w["W_in"][:, p:], w["W_out"].T))
     return entry

@@ -116,7 +116,6 @@ def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: S
     between a group's end and its insert): the trainer writes summary.json with its final status
     ("completed" or "diverged") last, after the metrics and weights, so such a folder is whole."""
     from rulesfacts.errors import DataFileError
-    from rulesfacts.io import read_json
     from rulesfacts.training import rundir
 
     rows = []
@@ -125,11 +124,11 @@ def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: S
         if not (d / rundir.SUMMARY).is_file():
             continue
         try:
-            summary = read_json(d / rundir.SUMMARY)
+            summary = rundir.read_summary(d)
             same = rundir.read_config(d) == cfg
         except (DataFileError, ConfigError):
             continue
-        if same and isinstance(summary, dict) and summary.get("status") in ("completed", "diverged"):
+        if same and summary.get("status") in ("completed", "diverged"):
             rows.append(_row(rid, cfg, summary, spec))
     store.insert_rows(out, rows)
     return {r["run_id"] for r in rows}

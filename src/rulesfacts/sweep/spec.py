@@ -164,6 +164,8 @@ def load_spec(source: str | Path, max_runs: int | None = None) -> SweepSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise DataFileError(source, f"not valid TOML ({e})") from None
+    except RecursionError:
+        raise DataFileError(source, "nested too deeply to be a sweep spec") from None
     data.setdefault("name", default_name)
     return parse_spec(data, max_runs)
 

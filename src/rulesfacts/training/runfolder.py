@@ -56,8 +56,8 @@ def completed_runs(dirs: list[Path], cfgs: list[TrainConfig]) -> list[RunResult]
         summary_path = d / rundir.SUMMARY
         if (d / rundir.CHECKPOINT).exists() or not (d / rundir.WEIGHTS).is_file() or not summary_path.is_file():
             return None
-        summary = read_json(summary_path)
-        if not isinstance(summary, dict) or summary.get("status") not in ("completed", "diverged"):
+        summary = rundir.read_summary(d)
+        if summary.get("status") not in ("completed", "diverged"):
             return None
         if diff := config_diff(rundir.read_config(d).to_dict(), cfg.to_dict()):
             raise DataFileError(d / rundir.CONFIG, f"the finished run has {diff[0]}={diff[1]!r}, this one "
@@ -65,8 +65,23 @@ def completed_runs(dirs: list[Path], cfgs: list[TrainConfig]) -> list[RunResult]
         metrics = rundir.read_metrics(d)
         rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
                 for r in metrics.astype(object).to_dict("records")]
-        results.append(RunResult(cfg, summary, rows, rundir.load_npz(d / rundir.WEIGHTS), d))
+        results.append(RunResult(cfg, summary, rows, rundir.read_weights(d / rundir.WEIGHTS, cfg), d))
     return results
+
+
+def misfit(trainer: Trainer, i: int, state: dict[str, Any]) -> str | None:
+    """How a checkpoint's tensors differ from member ``i``'s parameters and optimizer moments
+    (names, shapes), or None when they fit."""
+    want = {k: tuple(v.shape[1:]) for k, v in trainer.model.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state["params"].items()}
+    for k in sorted(want.keys() | got.keys()):
+        if want.get(k) != got.get(k):
+            return f"parameter {k}: {got.get(k) or 'missing'} saved, the model has {want.get(k) or 'none'}"
+    mine = trainer.opt.member_state(i)
+    for k in ("exp_avg", "exp_avg_sq"):
+        if [tuple(t.shape) for t in mine[k]] != [tuple(t.shape) for t in state["opt"][k]]:
+            return f"optimizer {k} has other shapes than the model's parameters"
+    return None
 
 
 class RunFolderWriter(Callback):
@@ -104,7 +119,15 @@ class RunFolderWriter(Callback):
                                     "the run's own settings, or drop --resume to start over")
         if any(st is None for st in states) or len({st["epoch"] for st in states}) != 1:
             return False
-        trainer.load_states(states)
+        for i, (d, st) in enumerate(zip(self.dirs, states, strict=True)):
+            if problem := misfit(trainer, i, st):
+                raise DataFileError(d / rundir.CHECKPOINT, f"does not fit this run ({problem}); delete it to "
+                                    "start over")
+        try:
+            trainer.load_states(states)
+        except (RuntimeError, ValueError, TypeError, KeyError, IndexError) as e:  # e.g. an RNG state torch refuses
+            raise DataFileError(self.dirs[0] / rundir.CHECKPOINT, f"cannot be restored ({e.__class__.__name__}: "
+                                f"{e}); delete it to start over") from None
         return True
 
     def on_log(self, trainer: Trainer, epoch: int) -> None:
@@ -167,7 +190,7 @@ def _contents(d: Path) -> list[Path]:
 def _is_run_config(path: Path) -> bool:
     try:
         data = read_json(path)
-    except (DataFileError, RecursionError):
+    except DataFileError:
         return False
     return isinstance(data, dict) and isinstance(data.get("config"), dict)
 
@@ -187,11 +210,10 @@ def check_folder(d: Path, resume: bool, overwrite: bool) -> None:
     if resume:
         return
     if not overwrite:
-        summary = d / rundir.SUMMARY
         status = None
-        with contextlib.suppress(DataFileError, RecursionError):
-            status = read_json(summary).get("status") if summary.is_file() else None
-        what = f"a {status} run" if isinstance(status, str) else "a run"
+        with contextlib.suppress(DataFileError):
+            status = rundir.read_summary(d).get("status") if (d / rundir.SUMMARY).is_file() else None
+        what = f"a {status} run" if status else "a run"
         raise OutputError(d, f"it holds {what}; pass --overwrite to replace it (its files are removed first), "
                           "--resume to continue it, or choose another folder")
     for p in contents:
