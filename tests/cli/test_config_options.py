@@ -26,7 +26,7 @@ def trained(monkeypatch):
     """Replace training by recording the config the command built."""
     seen: list[TrainConfig] = []
 
-    def fake_train(cfg, out, resume, progress):
+    def fake_train(cfg, out, resume, progress, overwrite=False):
         seen.append(cfg)
         return SimpleNamespace(summary={k: 0 for k in shown_keys()}, run_dir=out)
 

@@ -30,8 +30,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train every grid point of SPEC that SWEEP_DIR does not hold yet; rerun to resume."""
-        from rulesfacts.sweep import run_sweep
-        from rulesfacts.sweep.spec import load_spec, with_overrides
+        from rulesfacts.sweep.spec import load_spec, with_overrides  # no torch: a bad spec is refused at once
 
         sweep_spec = with_overrides(load_spec(spec, max_runs), set_, axis, max_runs)
         out = out or Path("sweeps") / sweep_spec.name
@@ -39,6 +38,8 @@ def register(app: typer.Typer) -> None:
             emit({"spec": sweep_spec.name, "runs_total": sweep_spec.n_runs, "axes":
                   {a.name: list(a.values) for a in sweep_spec.axes}, "sweep_dir": str(out)}, as_json, "sweep (dry run)")
             return
+        from rulesfacts.sweep import run_sweep
+
         try:
             summary = run_sweep(sweep_spec, out, executor, workers=workers, threads=threads, address=address,
                                 progress=not quiet, yes=yes)

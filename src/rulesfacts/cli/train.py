@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from rulesfacts.cli.common import JSON_OPTION, config_options, emit, say
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
-from rulesfacts.training.rundir import CONFIG, read_config
-from rulesfacts.training.runfolder import new_run_folder
 from rulesfacts.training.summary import shown_keys
-from rulesfacts.training.trainer import RunResult, train
+
+if TYPE_CHECKING:  # torch comes with the trainer: imported when a command trains, not at start-up
+    from rulesfacts.training.trainer import RunResult
 
 
 def run_summary(result: RunResult) -> dict[str, Any]:
@@ -27,6 +27,7 @@ def run_summary(result: RunResult) -> dict[str, Any]:
 def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool, overwrite: bool = False) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
     from rulesfacts.training.rundir import load_run
+    from rulesfacts.training.trainer import train
 
     result = train(cfg, out, progress=progress, resume=resume, overwrite=overwrite)
     plot_run_curves(load_run(out), out / "curves.png")
@@ -47,6 +48,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
+        from rulesfacts.training.rundir import CONFIG, read_config
+        from rulesfacts.training.runfolder import new_run_folder
+
         given = dict(given or {})
         if resume:  # continue the folder's own config; flags given must agree with its checkpoint
             if out is None:

@@ -25,8 +25,7 @@ import pandas as pd
 from rulesfacts.config import Flag, declarations, renamed_fields
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
-from rulesfacts.training.rundir import FRACTION_COLUMNS
-from rulesfacts.training.summary import stored_columns
+from rulesfacts.training.summary import FRACTION_KEYS, stored_columns
 
 TABLE = "results.sqlite"
 # The run summary's stored keys, then what the sweep adds: the phase and the run's folder.
@@ -116,7 +115,7 @@ def check_columns(path: Path, df: pd.DataFrame) -> None:
     """The table's schema: a number in every REAL or INTEGER column (or NULL), accuracies in
     [0, 1]. SQLite stores whatever it is given, so text written into a numeric column by hand
     would otherwise surface as a crash far from here."""
-    fractions = FRACTION_COLUMNS
+    fractions = FRACTION_KEYS
     for name, sql_type in columns().items():
         if name not in df.columns or sql_type not in ("REAL", "INTEGER"):
             continue

@@ -35,7 +35,7 @@ from rulesfacts.errors import ConfigError, DataFileError, Note, short_repr
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
 from rulesfacts.runtime import package_version
 from rulesfacts.training.metrics import METRIC_NAMES
-from rulesfacts.training.summary import SUMMARY_KEYS
+from rulesfacts.training.summary import FRACTION_KEYS, SUMMARY_KEYS
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
     "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")
@@ -256,8 +256,7 @@ def _checkpoint_problem(state: dict[str, Any]) -> str | None:
 
 
 NUMERIC_COLUMNS = frozenset(METRIC_NAMES) | {"norm_in", "norm_out"}
-FRACTION_COLUMNS = frozenset(c for c in (*METRIC_NAMES, *SUMMARY_KEYS) if c.endswith("_acc") or c.startswith("facts_")
-                             and not c.endswith("_loss"))
+FRACTION_COLUMNS = FRACTION_KEYS  # the metrics' accuracies are the summary's final ones
 STATUSES = ("completed", "diverged", "interrupted", "running")
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name != "extra")
 ALWAYS_PRESENT = ("train_loss", "train_acc", "test_loss", "test_acc")

@@ -13,6 +13,7 @@ interrupts; ``training/runfolder.py``: checkpoints, resume, the run folder).
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -318,7 +319,10 @@ def fit_or_explain(cfgs: list[TrainConfig], step: StepPath | None, callbacks: li
     except RuntimeError as e:
         if not is_out_of_memory(e):
             raise
-        raise RulesfactsError(f"out of memory ({one_line(str(e))[:160]}); try a smaller width, p, batch or "
+        asked = re.search(r"allocate ([\d.]+ ?[KMGT]?i?B|\d+ bytes)", str(e))
+        detail = f"an allocation of {asked.group(1)} failed" if asked else one_line(str(e))[:120]
+        where = resolve_device(cfgs[0].device).type
+        raise RulesfactsError(f"out of memory on {where} ({detail}); try a smaller width, p, batch or "
                               "ensemble") from None
 
 
