@@ -108,3 +108,25 @@ def test_name_dotdot_writes_nothing_outside_sweeps(tmp_path, capsys, monkeypatch
     assert code == 2 and err.startswith("error: name='..' is not allowed") and len(err.splitlines()) == 1
     assert sorted(p.name for p in work.iterdir()) == ["bad.toml", "spec.toml"]
     assert (work / "spec.toml").read_text() == "# the user's own file\n"
+
+
+def test_a_folder_of_other_files_is_not_taken_for_a_sweep(tmp_path, capsys):
+    """`sweep -o DIR` where DIR holds a user's files (its own spec.toml among them) and no sweep:
+    refused with one line, every file kept; an empty folder, or one with only spec.toml (a sweep
+    stopped before its first run), is used."""
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "spec.toml").write_text("# my notes\n")
+    (mine / "notes.txt").write_text("keep\n")
+    spec = tmp_path / "s.toml"
+    spec.write_text(spec_to_toml(parse_spec({"name": "s", "base": BASE, "axes": {"wd": [0, 1]},
+                                             "execution": {"workers": 1}})))
+    code, out, err = run_cli(["sweep", spec, "-o", mine, "-q"], capsys)
+    assert code == 2 and out == "" and "not a sweep (notes.txt, spec.toml)" in err and len(err.splitlines()) == 1
+    assert (mine / "spec.toml").read_text() == "# my notes\n" and sorted(p.name for p in mine.iterdir()) == [
+        "notes.txt", "spec.toml"]
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    (stopped / "spec.toml").write_text(spec.read_text())
+    code, out, _ = run_cli(["sweep", spec, "-o", stopped, "-q", "--json"], capsys)
+    assert code == 0 and json.loads(out)["runs_done"] == 2

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rulesfacts.config.train import TrainConfig, train_count
-from rulesfacts.errors import ConfigError, RulesfactsError
+from rulesfacts.errors import ConfigError, OutputError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
 from rulesfacts.runtime import progress as progress_bar
 from rulesfacts.runtime import stderr_console
@@ -56,6 +56,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
     address = address if address is not None else exe.address
 
     out = ensure_writable_dir(Path(out_dir))
+    check_sweep_folder(out)
     cfgs = _unique(iter_configs(spec))
     done = store.done_ids(out)
     pending = [(rid, c) for rid, c in cfgs if rid not in done]
@@ -109,6 +110,17 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: Path | str, executor: str |
         "seconds": round(time.perf_counter() - t0, 2),
         "phases": dict(sorted(Counter(mine["phase"]).items())),
     }
+
+
+def check_sweep_folder(out: Path) -> None:
+    """A sweep writes spec.toml, results.sqlite and runs/ into its folder: refuse a folder that
+    holds other files and no sweep (``-o .`` in a project folder), so no file of the user's is
+    replaced. A folder with only spec.toml is a sweep stopped before its first run."""
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    if names and not ({store.TABLE, RUNS} & names or names == {SPEC}):
+        shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
+        raise OutputError(out, f"it holds files that are not a sweep ({shown}); choose a new or empty folder "
+                          "(nothing was written)")
 
 
 def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: SweepSpec) -> set[str]:
