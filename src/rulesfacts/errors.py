@@ -36,6 +36,11 @@ class OutputError(RulesfactsError, OSError):
         super().__init__(one_line(f"cannot write to {path}: {problem}"))
 
 
+class Note(UserWarning):
+    """Something the user should know that is not an error (a stale lock taken over, a file
+    skipped). The CLI prints it as one line ``note: <message>``; Python shows it as a warning."""
+
+
 class DivergedError(RulesfactsError, ArithmeticError):
     """A numerical procedure (e.g. a state-evolution fixed point) did not converge."""
 

@@ -87,6 +87,8 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataFileError(path, f"not valid JSON ({e.__class__.__name__}: {e})") from None
+    except RecursionError:
+        raise DataFileError(path, "nested too deeply to be a rulesfacts file") from None
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -98,6 +100,8 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         return tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise DataFileError(path, f"not valid TOML ({e})") from None
+    except RecursionError:
+        raise DataFileError(path, "nested too deeply to be a rulesfacts file") from None
 
 
 def read_npz(path: Path, what: str, keys: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -116,3 +116,36 @@ def test_mnist1d_is_generated_not_downloaded(monkeypatch):
     assert data.x_train.shape == (4000, 40) and data.x_test.shape == (1000, 40)
     assert data.classes == list(range(10))
     assert np.array_equal(np.random.get_state()[1], state)  # the global RNG is left alone
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_cifar_batch_that_would_run_code_is_refused_and_nothing_runs(tmp_path, protocol):
+    """A batch whose ``data`` entry's ``__reduce__`` calls os.system: plain ``pickle.load`` would
+    create the sentinel file; the CIFAR reader refuses the batch before anything is called."""
+    from tests.reliability.hostile import hostile_pickle
+
+    folder = write_cifar(tmp_path / "cifar-10-batches-py", n=6)
+    sentinel = tmp_path / "pwned"
+    (folder / "data_batch_3").write_bytes(hostile_pickle(sentinel, protocol))
+    with pytest.raises(DataFileError, match=r"data_batch_3: .*posix\.system.*refused"):
+        load_dataset("cifar10", tmp_path)
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_cifar_batches_of_every_pickle_protocol_and_numpy_1_names_load(tmp_path, protocol):
+    """The restricted unpickler still reads what real batches hold: protocol 2 (Python 2, as
+    shipped), 4 and 5, with numpy 2's ``numpy._core`` or numpy 1's ``numpy.core`` module names."""
+    import pickle
+
+    folder = write_cifar(tmp_path / "cifar-10-batches-py", n=6)
+    expected = load_dataset("cifar10", tmp_path)
+    for name in [f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]:
+        with open(folder / name, "rb") as f:
+            d = pickle.load(f)
+        raw = pickle.dumps(d, protocol=protocol)
+        if protocol == 2:  # GLOBAL opcodes spell module names as text: write numpy 1's names
+            raw = raw.replace(b"numpy._core", b"numpy.core")
+        (folder / name).write_bytes(raw)
+    data = load_dataset("cifar10", tmp_path)
+    assert np.array_equal(data.x_train, expected.x_train) and np.array_equal(data.y_test, expected.y_test)

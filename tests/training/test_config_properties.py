@@ -83,7 +83,7 @@ def test_any_config_is_accepted_and_trains_or_rejected_in_one_line(drawn):
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"lr": -1.0}, "lr=-1.0 is not allowed: a number > 0"),
-    ({"lr": 0}, "lr=0 is not allowed: a number > 0"),
+    ({"lr": 0}, "lr=0.0 is not allowed: a number > 0"),  # a float field stores an integer as a float
     ({"fact_frac": 1.0}, "fact_frac=1.0 is not allowed: a number ≥ 0 and < 1"),
     ({"train_frac": 1.0}, "train_frac=1.0 is not allowed: a number > 0 and < 1"),
     ({"p": 4, "op": "div"}, "p=4 is not allowed: a prime ≥ 3 for op=div"),

@@ -80,11 +80,16 @@ def test_resume_of_a_finished_run_does_no_work(tmp_path, monkeypatch):
 
 
 def test_fresh_start_removes_the_previous_runs_files(tmp_path, monkeypatch):
-    """A new run in a used folder never sits beside the old run's weights, snapshots or summary."""
+    """A new run in a used folder (with overwrite) never sits beside the old run's weights,
+    snapshots, summary, analysis or report."""
     train(BASE.replace(epochs=30, n_snapshots=10), tmp_path, progress=False)
     old_snaps = set(load_run(tmp_path).snapshot_epochs())
+    (tmp_path / "analysis").mkdir()
+    (tmp_path / "analysis" / "neurons.csv").write_text("old\n")
+    (tmp_path / "report.html").write_text("<p>width 16</p>")
     with pytest.raises(KeyboardInterrupt):
-        train(BASE.replace(seed=5), tmp_path, progress=False, callbacks=[StopAt(1)])
+        train(BASE.replace(seed=5), tmp_path, progress=False, overwrite=True, callbacks=[StopAt(1)])
+    assert not (tmp_path / "analysis").exists() and not (tmp_path / "report.html").exists()
     run = load_run(tmp_path)
     assert run.config.seed == 5 and run.summary["status"] == "interrupted"
     assert not (tmp_path / rundir.WEIGHTS).exists()

@@ -2,7 +2,9 @@
 registers itself through a ``register(app)`` function listed in ``COMMAND_MODULES``.
 
 User mistakes (``RulesfactsError``) print one ``error: ...`` line and exit 2, with no traceback.
-A config field or flag given by an old name prints one ``note: ...`` line and goes on.
+A config field or flag given by an old name prints one ``note: ...`` line and goes on. This
+module imports only the standard library at first (typer, NumPy and torch come inside ``main``),
+so a Ctrl-C at any moment of start-up is one line too.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import importlib
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
-import typer
+from rulesfacts.errors import Note, RulesfactsError, one_line
 
-from rulesfacts.config import RenamedField
-from rulesfacts.errors import RulesfactsError, one_line
+if TYPE_CHECKING:
+    import click
+    import typer
 
 COMMAND_MODULES = (
     "rulesfacts.cli.train",
@@ -36,6 +38,8 @@ COMMAND_MODULES = (
 
 
 def build_app() -> typer.Typer:
+    import typer
+
     app = typer.Typer(
         name="rulesfacts",
         help="Does this network learn the rule, or memorize the facts?",
@@ -55,6 +59,8 @@ def build_command(app: typer.Typer | None = None) -> click.Command:
     """The app as a click command, every ``--help`` showing real defaults: an option or argument
     whose default is None (a required argument, or a value the help text explains, such as
     "default: one per core") shows no ``[default: None]``."""
+    import typer.main
+
     command = typer.main.get_command(app or build_app())
     for sub in getattr(command, "commands", {}).values():
         for param in sub.params:
@@ -87,15 +93,18 @@ def _keep_interrupt(callback: Callable[..., Any] | None) -> Callable[..., Any] |
 
 @contextlib.contextmanager
 def renamed_as_notes() -> Iterator[None]:
-    """Print each ``RenamedField`` warning as one line ``note: 'old' is deprecated, use 'new'`` on
+    """Print each ``RenamedField`` and ``Note`` warning as one line ``note: 'old' is deprecated, use 'new'`` on
     stderr: Python would hide it (a DeprecationWarning outside __main__) or print two lines with a
     file name. Other warnings are shown as usual."""
+    from rulesfacts.config import RenamedField
+
     with warnings.catch_warnings():
         warnings.simplefilter("always", RenamedField)
+        warnings.simplefilter("always", Note)
         show = warnings.showwarning
 
         def note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-            if issubclass(category, RenamedField):
+            if issubclass(category, (RenamedField, Note)):
                 print(f"note: {one_line(str(message))}", file=sys.stderr)
             else:
                 show(message, category, *args, **kwargs)
@@ -105,8 +114,19 @@ def renamed_as_notes() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    command = build_command()
+    """The ``rulesfacts`` command (``argv``: its arguments, default ``sys.argv[1:]``)."""
     try:
+        run_command(argv)
+    except KeyboardInterrupt:  # while Python was still importing, before any command ran
+        print("interrupted while starting; nothing was written", file=sys.stderr)
+        sys.exit(130)
+
+
+def run_command(argv: list[str] | None) -> None:
+    import click
+
+    try:
+        command = build_command()
         with renamed_as_notes():
             code = command.main(args=argv, prog_name="rulesfacts", standalone_mode=False)
         if isinstance(code, int) and code == 130:  # Ctrl-C outside a command (e.g. during start-up)

@@ -26,19 +26,22 @@ def register(app: typer.Typer) -> None:
         threads: int = typer.Option(None, help="torch threads per worker (default 1)."),
         yes: bool = typer.Option(False, "--yes", "-y", help="Start even if estimated to take more than 1 h."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Only expand and count the runs."),
+        max_runs: int = typer.Option(None, "--max-runs", min=1, show_default="the spec's [execution] max_runs, "
+                                     "100000", help="Refuse a grid of more runs (counted before it is expanded)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train every grid point of SPEC that SWEEP_DIR does not hold yet; rerun to resume."""
-        from rulesfacts.sweep import run_sweep
-        from rulesfacts.sweep.spec import load_spec, with_overrides
+        from rulesfacts.sweep.spec import load_spec, with_overrides  # no torch: a bad spec is refused at once
 
-        sweep_spec = with_overrides(load_spec(spec), set_, axis)
+        sweep_spec = with_overrides(load_spec(spec, max_runs), set_, axis, max_runs)
         out = out or Path("sweeps") / sweep_spec.name
         if dry_run:
             emit({"spec": sweep_spec.name, "runs_total": sweep_spec.n_runs, "axes":
                   {a.name: list(a.values) for a in sweep_spec.axes}, "sweep_dir": str(out)}, as_json, "sweep (dry run)")
             return
+        from rulesfacts.sweep import run_sweep
+
         try:
             summary = run_sweep(sweep_spec, out, executor, workers=workers, threads=threads, address=address,
                                 progress=not quiet, yes=yes)

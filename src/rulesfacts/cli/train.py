@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,9 +12,11 @@ from rulesfacts.cli.common import JSON_OPTION, config_options, emit, say
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.sweep.phases import classify, verdict
-from rulesfacts.training.rundir import CONFIG, read_config
+from rulesfacts.training.callbacks import Callback
 from rulesfacts.training.summary import shown_keys
-from rulesfacts.training.trainer import RunResult, train
+
+if TYPE_CHECKING:  # torch comes with the trainer: imported when a command trains, not at start-up
+    from rulesfacts.training.trainer import RunResult, Trainer
 
 
 def run_summary(result: RunResult) -> dict[str, Any]:
@@ -25,17 +27,18 @@ def run_summary(result: RunResult) -> dict[str, Any]:
     return out
 
 
-def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool,
-                   tensorboard: Path | None = None) -> RunResult:
+def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool, overwrite: bool = False,
+                   tensorboard: Path | None = None, callbacks: list[Callback] | None = None) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
     from rulesfacts.training.rundir import load_run
+    from rulesfacts.training.trainer import train
 
-    callbacks = []
+    callbacks = list(callbacks or [])
     if tensorboard is not None:
         from rulesfacts.training.callbacks import TensorBoardLogger
 
         callbacks.append(TensorBoardLogger(tensorboard))
-    result = train(cfg, out, progress=progress, resume=resume, callbacks=callbacks)
+    result = train(cfg, out, progress=progress, resume=resume, overwrite=overwrite, callbacks=callbacks)
     plot_run_curves(load_run(out), out / "curves.png")
     return result
 
@@ -60,6 +63,17 @@ def announce(cfg: TrainConfig, out: Path, estimate: bool) -> None:
     e = estimate_run(cfg)
     say(f"estimated time: about {describe(e.seconds)} ({e.flops / 1e9:.3g} GFLOP at {e.flops_per_second / 1e9:.3g} "
         f"GFLOP/s measured in {e.probe_epochs} epochs here; other work on the cores changes it)")
+
+
+class Announce(Callback):
+    """``announce`` once the run folder is claimed (so a folder that cannot be written is the
+    only line printed), before the progress bar starts."""
+
+    def __init__(self, cfg: TrainConfig, out: Path, estimate: bool) -> None:
+        self.cfg, self.out, self.estimate = cfg, out, estimate
+
+    def on_start(self, trainer: Trainer) -> None:
+        announce(self.cfg, self.out, self.estimate)
 
 
 def finish(result: RunResult, out: Path, as_json: bool) -> None:
@@ -103,7 +117,8 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     @config_options(TrainConfig)
     def train_cmd(
-        out: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<task>-<timestamp>)."),
+        out: Path = typer.Option(None, "--out", "-o",
+                                 help="Run folder (default: a new runs/<task>-<timestamp>[-2, -3 ...])."),
         given: dict[str, Any] | None = None,  # one option per TrainConfig field: see config_options
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
         cont: Path = typer.Option(None, "--continue", show_default=False,
@@ -113,6 +128,8 @@ def register(app: typer.Typer) -> None:
                                    help="Start a new run from RUN or RUN@EPOCH (a snapshot epoch): its weights, "
                                         "and from its last epoch its optimizer state too, with the flags given "
                                         "changed; the new folder's parent.json records the origin."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out (all its files are "
+                                       "removed first)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         tensorboard: Path = typer.Option(None, "--tensorboard", help="Also write the logged metrics as TensorBoard "
                                          "event files into this folder (needs the tensorboard package).",
@@ -120,6 +137,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
+        from rulesfacts.training.rundir import CONFIG, read_config
+        from rulesfacts.training.runfolder import new_run_folder
+
         given = dict(given or {})
         if cont is not None or source is not None:
             result, out = train_lineage(cont, source, resume, given, out, progress=not quiet)
@@ -130,15 +150,16 @@ def register(app: typer.Typer) -> None:
             if (out / CONFIG).is_file():
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
-        out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
-        announce(cfg, out, estimate=not (quiet or as_json or resume))
-        result = train_and_plot(cfg, out, resume, progress=not quiet, tensorboard=tensorboard)
+        out = out or new_run_folder(Path("runs"), f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}")
+        result = train_and_plot(cfg, out, resume, progress=not quiet, overwrite=overwrite, tensorboard=tensorboard,
+                                callbacks=[Announce(cfg, out, estimate=not (quiet or as_json or resume))])
         finish(result, out, as_json)
 
     @app.command("demo")
     def demo_cmd(
         out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run folder of the demo."),
         epochs: int = typer.Option(1000, help="Epochs (the default reaches coexistence)."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier demo run in --out."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -148,7 +169,7 @@ def register(app: typer.Typer) -> None:
         cfg = TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, wd=0.0, epochs=epochs, log_every=10)
         if not as_json:
             say("[bold]rulesfacts demo[/]: modular addition mod 97, 35% of the training labels are random facts")
-        result = train_and_plot(cfg, out, resume=False, progress=not quiet)
+        result = train_and_plot(cfg, out, resume=False, progress=not quiet, overwrite=overwrite)
         summary = run_summary(result)
         for extra in DEMO_EXTRAS if result.summary.get("status") != "diverged" else ():
             summary |= extra(out)

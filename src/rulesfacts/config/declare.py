@@ -29,6 +29,7 @@ import difflib
 import functools
 import json
 import math
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -147,8 +148,19 @@ class Real(Constraint):
     sql_type: ClassVar[str] = "REAL"
     kind: ClassVar[str] = "number"
 
+    def normalise(self, value: Any) -> Any:
+        """Integers are stored as floats (``wd = 0`` and ``wd = 0.0`` are one config, with one sweep
+        run id); an integer too large for a float stays as given, and ``allows`` refuses it."""
+        value = _python_scalar(value)
+        if _is_number(value) and isinstance(value, int):
+            try:
+                return float(value)
+            except OverflowError:
+                return value
+        return value
+
     def allows(self, value: Any) -> bool:
-        if not _is_number(value) or not math.isfinite(value):
+        if not _is_number(value) or abs(value) > sys.float_info.max or not math.isfinite(value):
             return False
         if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
             return False

@@ -105,7 +105,7 @@ def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, s
     """One run of the sweep: its swept values, final metrics, thinned curves, final spectra (with
     the shuffled-order baseline), its neurons' IPR split, and a link to the run's report
     (relative to ``link_from``, the folder of the sweep report) when its run folder exists."""
-    from rulesfacts.training.rundir import load_npz, read_metrics
+    from rulesfacts.training.rundir import read_config, read_metrics, read_weights
 
     entry: dict[str, Any] = {"id": row["run_id"], "values": {f: _value(row[f]) for f in fields},
                              "phase": row.get("phase"), "status": row.get("status"),
@@ -131,7 +131,7 @@ def run_entry(sweep_dir: Path, row: pd.Series, fields: list[str], points: int, s
     weights_path = run_dir / "weights.npz"
     p = int(row["p"])
     if spectra and row.get("task") == "modular" and row.get("model") == "mlp" and weights_path.is_file():
-        w = load_npz(weights_path)
+        w = read_weights(weights_path, read_config(run_dir))
         if w["W_in"].shape[1] == 2 * p:
             parts = (w["W_in"][:, :p], w["W_in"][:, p:], w["W_out"].T)
             entry["spectrum"] = spectrum_power(parts)

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,10 +123,15 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
 
     Runs resume from a consistent checkpoint left by an interrupted attempt, else start over.
     """
+    import warnings
+
+    from rulesfacts.errors import Note
     from rulesfacts.runtime import torch_threads
     from rulesfacts.training.trainer import train_ensemble
 
-    with torch_threads(threads):
+    # a rerun after a kill finds the killed attempt's stale locks: expected, not worth a line each
+    with torch_threads(threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", Note)
         cfgs = [TrainConfig.from_dict(d) for d in cfg_dicts]
         results = train_ensemble(cfgs, [Path(d) for d in out_dirs], progress=False, resume=True)
     return [r.summary for r in results]
@@ -159,6 +165,24 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+@contextlib.contextmanager
+def sigint_ignored_by_children() -> Iterator[None]:
+    """Start processes with SIGINT ignored: a disposition of SIG_IGN survives exec, and Python
+    then installs no KeyboardInterrupt handler of its own, so a Ctrl-C to the process group while
+    a worker still imports torch cannot print its traceback (the trainer installs its own
+    handler once training starts). This process ignores Ctrl-C only while it starts them."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 Job = tuple[list[dict[str, Any]], list[str]]
 
 
@@ -179,9 +203,15 @@ def run_local(jobs: list[Job], workers: int, threads: int, gpus: int = 0) -> Ite
     pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_ignore_sigint, initargs=(slots,))
     futures: dict[cf.Future, int] = {}
     try:
-        futures = {pool.submit(run_group, cfgs, dirs, threads): i for i, (cfgs, dirs) in enumerate(jobs)}
+        with sigint_ignored_by_children():  # the workers are started by submit
+            futures = {pool.submit(run_group, cfgs, dirs, threads): i for i, (cfgs, dirs) in enumerate(jobs)}
         for fut in cf.as_completed(futures):
-            yield futures[fut], fut.result()
+            try:
+                summaries = fut.result()
+            except BrokenProcessPool:
+                raise RulesfactsError("a sweep worker process died (killed, or out of memory); the runs that "
+                                      "finished are in the table: rerun the same command to continue") from None
+            yield futures[fut], summaries
     except BaseException:
         for f in futures:
             f.cancel()

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rulesfacts.config.train import TrainConfig, train_count
-from rulesfacts.errors import ConfigError, RulesfactsError
+from rulesfacts.errors import ConfigError, OutputError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
 from rulesfacts.runtime import progress as progress_bar
 from rulesfacts.runtime import stderr_console
 from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
-from rulesfacts.sweep.spec import SweepSpec, expand, load_spec, parse_spec, run_id, spec_to_toml
+from rulesfacts.sweep.spec import SweepSpec, iter_configs, load_spec, parse_spec, run_id, spec_to_toml
 
 RUNS = "runs"
 SPEC = "spec.toml"
@@ -66,9 +67,10 @@ def run_sweep(spec: SweepSpec | dict[str, Any] | str | Path, out_dir: Path | str
                           "an integer ≥ 1")
     address = address if address is not None else exe.address
 
-    cfgs = _unique(expand(spec))
+    cfgs = _unique(iter_configs(spec))
     devices = ex.sweep_devices([c for _, c in cfgs], executor)  # "cuda" without a GPU: an error, before any file
     out = ensure_writable_dir(Path(out_dir))
+    check_sweep_folder(out)
     done = store.done_ids(out)
     pending = [(rid, c) for rid, c in cfgs if rid not in done]
     recovered = _recover_finished(out, pending, spec)
@@ -126,12 +128,22 @@ def run_sweep(spec: SweepSpec | dict[str, Any] | str | Path, out_dir: Path | str
     }
 
 
+def check_sweep_folder(out: Path) -> None:
+    """A sweep writes spec.toml, results.sqlite and runs/ into its folder: refuse a folder that
+    holds other files and no sweep (``-o .`` in a project folder), so no file of the user's is
+    replaced. A folder with only spec.toml is a sweep stopped before its first run."""
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    if names and not ({store.TABLE, RUNS} & names or names == {SPEC}):
+        shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
+        raise OutputError(out, f"it holds files that are not a sweep ({shown}); choose a new or empty folder "
+                          "(nothing was written)")
+
+
 def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: SweepSpec) -> set[str]:
     """Rows for runs whose folder is complete but whose row never landed (the sweep stopped
     between a group's end and its insert): the trainer writes summary.json with its final status
     ("completed" or "diverged") last, after the metrics and weights, so such a folder is whole."""
     from rulesfacts.errors import DataFileError
-    from rulesfacts.io import read_json
     from rulesfacts.training import rundir
 
     rows = []
@@ -140,11 +152,11 @@ def _recover_finished(out: Path, pending: list[tuple[str, TrainConfig]], spec: S
         if not (d / rundir.SUMMARY).is_file():
             continue
         try:
-            summary = read_json(d / rundir.SUMMARY)
+            summary = rundir.read_summary(d)
             same = rundir.read_config(d) == cfg
         except (DataFileError, ConfigError):
             continue
-        if same and isinstance(summary, dict) and summary.get("status") in ("completed", "diverged"):
+        if same and summary.get("status") in ("completed", "diverged"):
             rows.append(_row(rid, cfg, summary, spec))
     store.insert_rows(out, rows)
     return {r["run_id"] for r in rows}
@@ -157,7 +169,7 @@ def _row(rid: str, cfg: TrainConfig, summary: dict[str, Any], spec: SweepSpec) -
     return row
 
 
-def _unique(cfgs: list[TrainConfig]) -> list[tuple[str, TrainConfig]]:
+def _unique(cfgs: Iterable[TrainConfig]) -> list[tuple[str, TrainConfig]]:
     seen: dict[str, TrainConfig] = {}
     for c in cfgs:
         seen.setdefault(run_id(c), c)

@@ -2,7 +2,7 @@
 
 A spec file has four tables (every key is checked; an unknown one is a ``ConfigError``)::
 
-    name = "small"                       # optional, names the default output folder
+    name = "small"                       # optional, names the default output folder (sweeps/<name>)
     [base]       TrainConfig fields shared by every run
     [axes]       field = [values] | {linspace=[lo, hi, n]} | {geomspace=[lo, hi, n]}
                  | {range=n} | {range=[start, stop, step]} | {values=[...]}
@@ -11,7 +11,11 @@ A spec file has four tables (every key is checked; an unknown one is a ``ConfigE
     [execution]  ExecutionConfig fields: executor, workers, threads, max_ensemble, max_memory_mb, address
     [diagram]    x, y, panel: the axes of the phase maps (default train_frac, fact_frac, the rest)
 
-The grid is the Cartesian product of the axes, in file order (the last axis varies fastest).
+The grid is the Cartesian product of the axes, in file order (the last axis varies fastest). Its
+size is counted from the axes' lengths before anything is generated: a grid of more than
+``max_runs`` points ([execution], or ``--max-runs``) is refused at once, and the grid is expanded
+lazily. An axis's values are stored as its field stores them (``0`` and ``0.0`` are one value of a
+float field), so a value given twice is an error and one config has one run id.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import math
 import os
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
@@ -35,6 +40,7 @@ from rulesfacts.config import (
     Int,
     Real,
     Text,
+    declarations,
     first_names,
     literal,
     param,
@@ -78,6 +84,7 @@ class ExecutionConfig(Config):
                                   "max_memory_mb are the CPU's caps; a GPU takes as many as its memory holds).")
     gpu_memory_fraction: float = param(0.5, Real(0.0, 1.0, lo_open=True), "On CUDA: share of one GPU's memory "
                                        "a group's estimated memory may take.")
+    max_runs: int = param(100_000, Int(1), "Most grid points a spec may have (counted before expanding).")
 
     @property
     def n_workers(self) -> int:
@@ -149,8 +156,9 @@ def _presets():  # noqa: ANN202 - a Traversable
     return resources.files("rulesfacts").joinpath("presets")
 
 
-def load_spec(source: str | Path) -> SweepSpec:
-    """A spec from a TOML file, or a shipped preset by name (``small``, ``paper-wd``)."""
+def load_spec(source: str | Path, max_runs: int | None = None) -> SweepSpec:
+    """A spec from a TOML file, or a shipped preset by name (``small``, ``paper-wd``); ``max_runs``
+    replaces the spec's own bound on the grid size."""
     path = Path(source)
     if path.is_file():
         text, default_name = _read(path), path.stem
@@ -163,8 +171,10 @@ def load_spec(source: str | Path) -> SweepSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise DataFileError(source, f"not valid TOML ({e})") from None
+    except RecursionError:
+        raise DataFileError(source, "nested too deeply to be a sweep spec") from None
     data.setdefault("name", default_name)
-    return parse_spec(data)
+    return parse_spec(data, max_runs)
 
 
 def _read(path: Path) -> str:
@@ -174,23 +184,43 @@ def _read(path: Path) -> str:
         raise DataFileError(path, f"cannot read ({e.__class__.__name__})") from None
 
 
-def parse_spec(data: dict[str, Any]) -> SweepSpec:
-    """Validate every table of a spec dict (as TOML would give it) and build the ``SweepSpec``."""
+def parse_spec(data: dict[str, Any], max_runs: int | None = None) -> SweepSpec:
+    """Validate every table of a spec dict (as TOML would give it) and build the ``SweepSpec``.
+    ``max_runs`` (e.g. from ``--max-runs``) replaces ``[execution] max_runs``; the grid's size is
+    checked against it before a single grid point is made."""
     unknown = sorted(set(data) - set(TOP_KEYS))
     if unknown:
         raise ConfigError(unknown[0], data[unknown[0]], f"unknown spec key; allowed: {', '.join(TOP_KEYS)}")
     data = {**data, **{t: _train_fields(f"{t}.", _table(data, t)) for t in ("base", "axes") if t in data}}
-    base = _table(data, "base")
-    axes = tuple(parse_axis(k, v) for k, v in _table(data, "axes").items())
-    phases = PhaseThresholds.from_dict(_table(data, "phases"))
+    if max_runs is not None:  # kept in the spec's tables, so overrides and spec.toml carry it
+        data["execution"] = {**_table(data, "execution"), "max_runs": max_runs}
+    name = check_name(data.get("name", "sweep"))
     execution = ExecutionConfig.from_dict(_table(data, "execution"))
+    base = _table(data, "base")
+    axes = tuple(parse_axis(k, v, execution.max_runs) for k, v in _table(data, "axes").items())
+    n_runs = math.prod(len(a.values) for a in axes)
+    if n_runs > execution.max_runs:
+        sizes = " × ".join(f"{len(a.values)} {a.name}" for a in axes)
+        raise ConfigError("grid", n_runs, f"at most max_runs={execution.max_runs} runs (this grid: {sizes}); "
+                          "raise --max-runs or [execution] max_runs to allow more")
+    phases = PhaseThresholds.from_dict(_table(data, "phases"))
     diagram = DiagramConfig.from_dict(_table(data, "diagram"))
-    name = data.get("name", "sweep")
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ConfigError("name", name, "a non-empty name without '/'")
     spec = SweepSpec(name, dict(base), axes, phases, execution, diagram, raw=data)
-    expand(spec)  # every grid point must be a valid TrainConfig: fail now, not mid-sweep
+    for _ in iter_configs(spec):  # every grid point must be a valid TrainConfig: fail now, not mid-sweep
+        pass
     return spec
+
+
+NAME_RULE = "a folder name: not empty, no '/', '\\' or NUL, not starting with '.'"
+
+
+def check_name(name: Any) -> str:
+    """A spec's name names its default folder (sweeps/<name>): it must stay one folder inside
+    sweeps/, so no separators, no '.' or '..', no hidden names, no NUL (the OS refuses those)."""
+    if (not isinstance(name, str) or not name or name.startswith(".") or len(name) > 200
+            or any(c in name for c in "/\\\0")):
+        raise ConfigError("name", name, NAME_RULE)
+    return name
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -214,8 +244,10 @@ def _train_fields(where: str, table: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse_axis(name: str, spec: Any) -> Axis:
-    """Turn one ``[axes]`` entry into its tuple of values."""
+def parse_axis(name: str, spec: Any, max_values: int | None = None) -> Axis:
+    """Turn one ``[axes]`` entry into its tuple of values, stored as the field stores them. An
+    axis longer than ``max_values`` is refused before its values are made; a value that appears
+    twice (``[0, 0.0]`` for a float field) is refused, since it would name one run twice."""
     if name not in CONFIG_FIELDS:
         raise ConfigError(f"axes.{name}", spec, "a TrainConfig field (see `rulesfacts train --help`)")
     if isinstance(spec, list):
@@ -224,15 +256,32 @@ def parse_axis(name: str, spec: Any) -> Axis:
         if len(spec) != 1 or next(iter(spec)) not in AXIS_FORMS:
             raise ConfigError(f"axes.{name}", spec, f"a list or a table with one of {', '.join(AXIS_FORMS)}")
         form, arg = next(iter(spec.items()))
-        values = _axis_values(f"axes.{name}.{form}", form, arg)
+        values = _axis_values(f"axes.{name}.{form}", form, arg, max_values)
     else:
         values = [spec]
     if not values:
         raise ConfigError(f"axes.{name}", spec, "at least one value")
-    return Axis(name, tuple(_plain(v) for v in values))
+    _check_length(f"axes.{name}", len(values), max_values)
+    constraint = declarations(TrainConfig)[name].constraint
+    values = [constraint.normalise(_plain(v)) for v in values]
+    seen: set[str] = set()
+    for v in values:
+        key = json.dumps(v, sort_keys=True, default=repr)
+        if key in seen:
+            raise ConfigError(f"axes.{name}", spec, f"distinct values ({v!r} appears twice, counting 0 and 0.0 "
+                              "of a number field as one value): each would be the same run")
+        seen.add(key)
+    return Axis(name, tuple(values))
 
 
-def _axis_values(where: str, form: str, arg: Any) -> list[Any]:
+def _check_length(where: str, n: int, max_values: int | None) -> None:
+    if max_values is not None and n > max_values:
+        raise ConfigError(where, f"{n} values", f"at most max_runs={max_values} values; raise --max-runs or "
+                          "[execution] max_runs to allow more")
+
+
+def _axis_values(where: str, form: str, arg: Any, max_values: int | None = None) -> list[Any]:
+    """The values of a table-form axis; the count is checked against ``max_values`` first."""
     if form == "values":
         if not isinstance(arg, list):
             raise ConfigError(where, arg, "a list of values")
@@ -243,6 +292,7 @@ def _axis_values(where: str, form: str, arg: Any) -> list[Any]:
             raise ConfigError(where, arg, "[low, high, n] with n a positive integer")
         if form == "geomspace" and (arg[0] <= 0 or arg[1] <= 0):
             raise ConfigError(where, arg, "positive low and high")
+        _check_length(where, arg[2], max_values)
         fn = np.linspace if form == "linspace" else np.geomspace
         return [_round(v) for v in fn(arg[0], arg[1], arg[2])]
     if form == "range":
@@ -252,11 +302,13 @@ def _axis_values(where: str, form: str, arg: Any) -> list[Any]:
             raise ConfigError(where, arg, "n, [start, stop] or [start, stop, step] (integers)")
         if len(args) == 3 and args[2] == 0:
             raise ConfigError(where, arg, "a non-zero step")
-        return list(range(*args))
-    return _random_values(where, arg)
+        values = range(*args)
+        _check_length(where, len(values), max_values)
+        return list(values)
+    return _random_values(where, arg, max_values)
 
 
-def _random_values(where: str, arg: Any) -> list[Any]:
+def _random_values(where: str, arg: Any, max_values: int | None = None) -> list[Any]:
     """Seeded draws, so the same spec always names the same runs."""
     if not isinstance(arg, dict):
         raise ConfigError(where, arg, f"a table with {', '.join(RANDOM_KEYS)}")
@@ -275,6 +327,7 @@ def _random_values(where: str, arg: Any) -> list[Any]:
         raise ConfigError(f"{where}.log", log, "true or false (log and integer)")
     if log and low <= 0:
         raise ConfigError(f"{where}.low", low, "> 0 with log = true")
+    _check_length(f"{where}.n", n, max_values)
     rng = np.random.default_rng(seed)
     u = rng.uniform(math.log(low), math.log(high), n) if log else rng.uniform(low, high, n)
     vals = np.exp(u) if log else u
@@ -310,13 +363,14 @@ def _split_assignment(flag: str, text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def with_overrides(spec: SweepSpec, sets: list[str] = (), axes: list[str] = ()) -> SweepSpec:
+def with_overrides(spec: SweepSpec, sets: list[str] = (), axes: list[str] = (),
+                   max_runs: int | None = None) -> SweepSpec:
     """Apply ``--set field=value`` (base fields) and ``--axis field=v1,v2`` / ``field={linspace=[..]}``.
 
     A --set on a swept field removes that axis (the value is then fixed); an --axis replaces
     an axis of the same name or appends a new one.
     """
-    if not sets and not axes:
+    if not sets and not axes and max_runs is None:
         return spec
     data = json.loads(json.dumps(spec.raw))
     base, table = data.setdefault("base", {}), data.setdefault("axes", {})
@@ -333,7 +387,7 @@ def with_overrides(spec: SweepSpec, sets: list[str] = (), axes: list[str] = ()) 
         else:
             table[key] = [parse_value(v.strip()) for v in value.split(",") if v.strip()]
         base.pop(key, None)
-    return parse_spec(data)
+    return parse_spec(data, max_runs)
 
 
 def _current_name(key: str) -> str:
@@ -347,15 +401,25 @@ def _current_name(key: str) -> str:
 
 
 # -- expansion ----------------------------------------------------------------------------------
-def grid_points(spec: SweepSpec) -> list[dict[str, Any]]:
-    """Every combination of axis values, in order (the last axis varies fastest)."""
+def iter_points(spec: SweepSpec) -> Iterator[dict[str, Any]]:
+    """Every combination of axis values, in order (the last axis varies fastest), one at a time."""
     names = spec.axis_names()
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(a.values for a in spec.axes))]
+    for combo in itertools.product(*(a.values for a in spec.axes)):
+        yield dict(zip(names, combo, strict=True))
+
+
+def grid_points(spec: SweepSpec) -> list[dict[str, Any]]:
+    return list(iter_points(spec))
+
+
+def iter_configs(spec: SweepSpec) -> Iterator[TrainConfig]:
+    """The sweep's TrainConfigs, made one at a time; a bad value raises ``ConfigError`` naming the field."""
+    for point in iter_points(spec):
+        yield TrainConfig(**{**spec.base, **point})
 
 
 def expand(spec: SweepSpec) -> list[TrainConfig]:
-    """The sweep's TrainConfigs; a bad value raises ``ConfigError`` naming the field."""
-    return [TrainConfig(**{**spec.base, **point}) for point in grid_points(spec)]
+    return list(iter_configs(spec))
 
 
 def run_id(cfg: TrainConfig) -> str:

@@ -19,12 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rulesfacts.config import Flag, declarations, renamed_fields
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
-from rulesfacts.training.summary import stored_columns
+from rulesfacts.training.summary import FRACTION_KEYS, stored_columns
 
 TABLE = "results.sqlite"
 # The run summary's stored keys, then what the sweep adds: the phase and the run's folder.
@@ -110,6 +111,27 @@ def done_ids(sweep_dir: Path | str) -> set[str]:
         return {r[0] for r in conn.execute("SELECT run_id FROM runs")}
 
 
+def check_columns(path: Path, df: pd.DataFrame) -> None:
+    """The table's schema: a number in every REAL or INTEGER column (or NULL), accuracies in
+    [0, 1]. SQLite stores whatever it is given, so text written into a numeric column by hand
+    would otherwise surface as a crash far from here."""
+    fractions = FRACTION_KEYS
+    for name, sql_type in columns().items():
+        if name not in df.columns or sql_type not in ("REAL", "INTEGER"):
+            continue
+        given = df[name].notna()
+        numbers = pd.to_numeric(df[name].where(df[name].map(lambda v: not isinstance(v, (str, bytes)))),
+                                errors="coerce")
+        bad = given & (numbers.isna() | ~np.isfinite(numbers.fillna(0.0))
+                       | ((numbers < 0) | (numbers > 1)) & (name in fractions))
+        if bad.any():
+            i = bad.idxmax()
+            what = "a number in [0, 1]" if name in fractions else "a number"
+            raise DataFileError(path, f"column {name!r} of run {df['run_id'][i]} holds {df[name][i]!r}, expected "
+                                f"{what} or NULL")
+        df[name] = numbers
+
+
 def load_results(sweep_dir: Path | str) -> pd.DataFrame:
     """The whole table as a DataFrame (one row per run; betas as a JSON text column)."""
     path = table_path(sweep_dir)
@@ -120,6 +142,7 @@ def load_results(sweep_dir: Path | str) -> pd.DataFrame:
             df = pd.read_sql("SELECT * FROM runs ORDER BY run_id", conn)
         except (pd.errors.DatabaseError, sqlite3.DatabaseError) as e:
             raise DataFileError(path, f"cannot read table 'runs' ({e})") from None
+    check_columns(path, df)
     row = make_row("", TrainConfig(), {}, "", "")  # the defaults as stored
     for name, d in declarations(TrainConfig).items():
         default = row[name]

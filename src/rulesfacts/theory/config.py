@@ -11,7 +11,9 @@ from rulesfacts.theory.models import Kernel, Linear, Model, RandomFeatures
 from rulesfacts.theory.models.activations import ACTIVATIONS, ge_coefficients
 
 LEARNERS = ("linear", "kernel", "rf", "bayes")
-POSITIVE = Real(0.0, lo_open=True)
+# The state-evolution solver was checked across these ranges for every learner and loss (beyond
+# them its float arithmetic overflows: alpha = 1e160 or lam = 1e300 gave OverflowError).
+ALPHA, LAM, KAPPA = Real(1e-8, 1e8), Real(1e-12, 1e8), Real(1e-6, 1e6)
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,10 @@ class RAFPoint(Config):
     learner: str = param("linear", Choice(LEARNERS), "A linear model on the inputs, a kernel method, random "
                          "features (rf), or the Bayes-optimal estimator (theory only).")
     loss: str = param("square", Choice(tuple(LOSSES)), "Convex loss of the learner (bayes has none).")
-    alpha: float = param(1.0, POSITIVE, "Samples per dimension α = n/d.")
+    alpha: float = param(1.0, ALPHA, "Samples per dimension α = n/d.")
     fact_frac: float = param(0.2, Real(0.0, 1.0), "Fraction ε of facts (random labels).", deprecated=("eps",))
-    lam: float = param(0.1, POSITIVE, "Ridge penalty λ (λ/2 ‖w‖²); for λ → 0 use a small λ, e.g. 1e-4.")
-    kappa: float = param(2.0, POSITIVE, "rf: features per dimension κ = p/d.")
+    lam: float = param(0.1, LAM, "Ridge penalty λ (λ/2 ‖w‖²); for λ → 0 use a small λ, e.g. 1e-4.")
+    kappa: float = param(2.0, KAPPA, "rf: features per dimension κ = p/d.")
     act: str | None = param(None, Maybe(Choice(tuple(ACTIVATIONS)), "sign for rf, (μ1, μ⋆) = (1, 1) for kernel"),
                             "rf/kernel: activation (sets μ1, μ⋆).")
     mu1: float | None = param(None, Maybe(Real(0.0), "from act; 1 when mustar is given"),

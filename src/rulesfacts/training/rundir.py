@@ -9,15 +9,21 @@
     final_state.pt     the same state at the last epoch, kept: `train --continue` / `--from` start there
     parent.json        a branched run's origin: the parent folder, the epoch, what changed
     curves.png         accuracy and loss per subset
+    rulesfacts.lock    while a process writes the folder: its pid (``training.runfolder``)
 
-Every file is written atomically, so a folder is valid at any moment, even after SIGKILL.
+Every file is written atomically, so a folder is valid at any moment, even after SIGKILL. Every file
+is checked against its schema (types, shapes, ranges) here, where it is read: a file that fails is a
+``DataFileError(path, problem)``, never a wrong number further on.
 """
 
 from __future__ import annotations
 
 import csv
 import io as _io
-from dataclasses import dataclass
+import math
+import re
+import warnings
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +31,18 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rulesfacts.config import renamed_fields
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.errors import ConfigError, DataFileError
+from rulesfacts.errors import ConfigError, DataFileError, Note, short_repr
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
 from rulesfacts.runtime import package_version
 from rulesfacts.training.metrics import METRIC_NAMES
+from rulesfacts.training.summary import FRACTION_KEYS, SUMMARY_KEYS
 
 CONFIG, METRICS, SUMMARY, WEIGHTS, CHECKPOINT, SNAPSHOTS = (
     "config.json", "metrics.csv", "summary.json", "weights.npz", "checkpoint.pt", "snapshots")
 FINAL_STATE, PARENT = "final_state.pt", "parent.json"
+LOCK = "rulesfacts.lock"  # held (flock) by the one process writing the folder; holds its pid
 
 
 @dataclass
@@ -50,9 +59,9 @@ class Run:
         return self.summary.get("status") == "diverged"
 
     def weights(self) -> dict[str, np.ndarray]:
-        """The final weights (see ``check_weights``)."""
+        """The final weights, checked against the config (see ``check_weights``)."""
         self.check_weights()
-        return load_npz(self.path / WEIGHTS)
+        return read_weights(self.path / WEIGHTS, self.config)
 
     def check_weights(self) -> None:
         """A diverged run has no weights worth reading (they are not finite: nothing computed from
@@ -69,10 +78,22 @@ class Run:
                                 f"{CHECKPOINT}; finish it with `rulesfacts train --resume --out {self.path}`")
 
     def snapshot_epochs(self) -> list[int]:
-        return sorted(int(f.stem.split("_")[1]) for f in (self.path / SNAPSHOTS).glob("epoch_*.npz"))
+        """The epochs of the snapshots; a file in snapshots/ whose name is not ``epoch_NNNNNNN.npz``
+        (a copy, a download) is not one of ours: skipped, with a note."""
+        epochs = []
+        for f in sorted((self.path / SNAPSHOTS).glob("*.npz")):
+            if (m := SNAPSHOT_NAME.fullmatch(f.name)) is None:
+                warnings.warn(f"{f}: not a snapshot name (epoch_NNNNNNN.npz); skipped", Note, stacklevel=2)
+            else:
+                epochs.append(int(m.group(1)))
+        return sorted(epochs)
 
     def snapshot(self, epoch: int) -> dict[str, np.ndarray]:
-        return {k: v.astype(np.float32) for k, v in load_npz(snapshot_path(self.path, epoch)).items()}
+        weights = read_weights(snapshot_path(self.path, epoch), self.config)
+        return {k: v.astype(np.float32) for k, v in weights.items()}
+
+
+SNAPSHOT_NAME = re.compile(r"epoch_(\d{7,})\.npz")
 
 
 def snapshot_path(run_dir: Path, epoch: int) -> Path:
@@ -87,12 +108,20 @@ def read_config(run_dir: Path) -> TrainConfig:
     data = read_json(Path(run_dir) / CONFIG)
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
         raise DataFileError(Path(run_dir) / CONFIG, "not a rulesfacts run config (no 'config' table)")
+    missing = [f for f in CONFIG_FIELDS if f not in data["config"] and not _renamed_given(f, data["config"])]
+    if missing:  # a config.json of an older rulesfacts, or edited by hand: say what is assumed
+        warnings.warn(f"{Path(run_dir) / CONFIG}: no value for {', '.join(missing[:5])}"
+                      f"{' and others' if len(missing) > 5 else ''}; the defaults are assumed", Note, stacklevel=2)
     try:
         return TrainConfig.from_dict(data["config"])
     except ConfigError as e:
         raise DataFileError(Path(run_dir) / CONFIG, f"invalid run config: {e}") from None
     except TypeError as e:  # e.g. a field given a table where a value belongs
         raise DataFileError(Path(run_dir) / CONFIG, f"invalid run config ({e})") from None
+
+
+def _renamed_given(name: str, given: dict[str, Any]) -> bool:
+    return any(new == name and old in given for old, new in renamed_fields(TrainConfig).items())
 
 
 def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
@@ -126,17 +155,53 @@ def read_metrics(run_dir: Path) -> pd.DataFrame:
         return df.astype({"epoch": "int64", **{c: "float64" for c in df.columns if c in NUMERIC_COLUMNS}})
     if not pd.api.types.is_integer_dtype(df["epoch"]) or not df["epoch"].is_monotonic_increasing:
         raise DataFileError(path, "not a valid metrics CSV (epochs missing, not integers or out of order)")
+    if not df["epoch"].is_unique or df["epoch"].iloc[0] < 0:
+        raise DataFileError(path, "not a valid metrics CSV (an epoch appears twice or is negative)")
     bad = [c for c in df.columns if c in NUMERIC_COLUMNS and not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
         raise DataFileError(path, f"not a valid metrics CSV (column {bad[0]!r} is not numeric)")
     holes = [c for c in ALWAYS_PRESENT if c in df.columns and df[c].isna().any()]
     if holes:  # these exist at every logged epoch (diverged epochs are never logged)
         raise DataFileError(path, f"not a valid metrics CSV (column {holes[0]!r} has empty cells)")
+    for c in (c for c in df.columns if c in NUMERIC_COLUMNS):  # logged rows are healthy: finite, in range
+        col = df[c].dropna()
+        hi = 1.0 if c in FRACTION_COLUMNS else math.inf
+        out = col[~np.isfinite(col) | (col < 0) | (col > hi)]
+        if len(out):
+            allowed = "in [0, 1]" if c in FRACTION_COLUMNS else "finite and ≥ 0"
+            raise DataFileError(path, f"not a valid metrics CSV ({c}={out.iloc[0]!r} at epoch "
+                                f"{df['epoch'][out.index[0]]}; every {c} is {allowed})")
     return df
 
 
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
     write_json(Path(run_dir) / SUMMARY, summary)
+
+
+def read_summary(run_dir: Path) -> dict[str, Any]:
+    """summary.json, checked: a JSON object whose known keys (``training.summary``) have their
+    types, accuracies in [0, 1], losses and seconds ≥ 0, a known status (unknown keys are kept)."""
+    path = Path(run_dir) / SUMMARY
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise DataFileError(path, f"not a run summary (a JSON object expected, found {type(data).__name__})")
+    for key, declared in SUMMARY_KEYS.items():
+        v = data.get(key)
+        if v is None:
+            continue
+        if declared.sql == "TEXT":
+            ok, words = isinstance(v, str), "text"
+        elif declared.sql == "INTEGER":
+            ok, words = isinstance(v, int) and not isinstance(v, bool), "an integer"
+        else:
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+            ok, words = ok and (v <= 1 or key not in FRACTION_COLUMNS), \
+                "a number in [0, 1]" if key in FRACTION_COLUMNS else "a finite number ≥ 0"
+        if key == "status":
+            ok, words = ok and v in STATUSES, f"one of {', '.join(STATUSES)}"
+        if not ok:
+            raise DataFileError(path, f"not a valid run summary ({key}={short_repr(v)}; expected {words} or null)")
+    return data
 
 
 def write_weights(path: Path, weights: dict[str, np.ndarray], dtype: type = np.float32) -> None:
@@ -145,6 +210,25 @@ def write_weights(path: Path, weights: dict[str, np.ndarray], dtype: type = np.f
 
 def load_npz(path: Path) -> dict[str, np.ndarray]:
     return read_npz(path, "a NumPy .npz weights file")
+
+
+def read_weights(path: Path, cfg: TrainConfig) -> dict[str, np.ndarray]:
+    """weights.npz or a snapshot, checked against the run's config: the arrays every weights file
+    of its model holds (an MLP: W_in (width, n_in), W_out (n_out, width)), numeric, with the
+    config's width."""
+    weights = load_npz(path)
+    if not weights or any(not np.issubdtype(v.dtype, np.number) for v in weights.values()):
+        raise DataFileError(path, "not a weights file (expected numeric arrays)")
+    if cfg.model == "mlp":
+        missing = [k for k in ("W_in", "W_out") if k not in weights]
+        if missing:
+            raise DataFileError(path, f"not a weights file of an MLP (no {missing[0]}; expected W_in (width, n_in) "
+                                "and W_out (n_out, width))")
+        w_in, w_out = weights["W_in"], weights["W_out"]
+        if w_in.ndim != 2 or w_out.ndim != 2 or w_in.shape[0] != cfg.width or w_out.shape[1] != cfg.width:
+            raise DataFileError(path, f"W_in {w_in.shape} and W_out {w_out.shape} do not fit the run's width "
+                                f"{cfg.width} (expected W_in ({cfg.width}, n_in), W_out (n_out, {cfg.width}))")
+    return weights
 
 
 def save_checkpoint(run_dir: Path, state: dict[str, Any]) -> None:
@@ -171,6 +255,8 @@ def load_checkpoint(run_dir: Path, name: str = CHECKPOINT) -> dict[str, Any] | N
         raise DataFileError(path, f"not a rulesfacts checkpoint (missing {missing[0]}); delete it to start over")
     if not isinstance(state["config"], dict):
         raise DataFileError(path, "not a rulesfacts checkpoint (its config is not a table); delete it to start over")
+    if problem := _checkpoint_problem(state):
+        raise DataFileError(path, f"not a rulesfacts checkpoint ({problem}); delete it to start over")
     try:  # the config under today's field names (a checkpoint may predate a rename)
         state["config"] = TrainConfig.from_dict(state["config"]).to_dict()
     except (ConfigError, TypeError) as e:
@@ -178,7 +264,31 @@ def load_checkpoint(run_dir: Path, name: str = CHECKPOINT) -> dict[str, Any] | N
     return state
 
 
+def _checkpoint_problem(state: dict[str, Any]) -> str | None:
+    """What in a checkpoint's entries has the wrong type (shapes are checked against the model
+    when it is restored: ``RunFolderWriter.restore``)."""
+    def tensors(x: Any) -> bool:
+        return isinstance(x, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in x)
+
+    epoch, params, opt, rows = state["epoch"], state["params"], state["opt"], state["rows"]
+    checks = {
+        "epoch": isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0,
+        "params": isinstance(params, dict) and all(isinstance(v, torch.Tensor) for v in params.values()),
+        "opt": isinstance(opt, dict) and isinstance(opt.get("t"), int) and tensors(opt.get("exp_avg"))
+        and tensors(opt.get("exp_avg_sq")),
+        "rng": isinstance(state["rng"], torch.Tensor) and isinstance(state.get("dropout_rng", state["rng"]),
+                                                                      torch.Tensor),
+        "rows": isinstance(rows, list) and all(isinstance(r, dict) for r in rows),
+        "seconds": isinstance(state["seconds"], (int, float)) and math.isfinite(state["seconds"]),
+    }
+    bad = [k for k, ok in checks.items() if not ok]
+    return f"its {bad[0]} entry has the wrong type" if bad else None
+
+
 NUMERIC_COLUMNS = frozenset(METRIC_NAMES) | {"norm_in", "norm_out"}
+FRACTION_COLUMNS = FRACTION_KEYS  # the metrics' accuracies are the summary's final ones
+STATUSES = ("completed", "diverged", "interrupted", "running")
+CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name != "extra")
 ALWAYS_PRESENT = ("train_loss", "train_acc", "test_loss", "test_acc")
 CHECKPOINT_KEYS = frozenset({"epoch", "params", "opt", "rng", "rows", "seconds", "config"})
 # What a previous run in the same folder may have left; removed before a fresh start so a folder
@@ -208,5 +318,5 @@ def load_run(run_dir: Path) -> Run:
     if not run_dir.is_dir():
         raise DataFileError(run_dir, "not a folder (expected a run folder with config.json)")
     summary_path = run_dir / SUMMARY
-    summary = read_json(summary_path) if summary_path.is_file() else {"status": "running"}
+    summary = read_summary(run_dir) if summary_path.is_file() else {"status": "running"}
     return Run(run_dir, read_config(run_dir), read_metrics(run_dir), summary)

@@ -45,6 +45,10 @@ SUMMARY_KEYS: dict[str, SummaryKey] = {
 }
 
 
+# The keys that are fractions of examples, in [0, 1] (file checks: rundir, the sweep table).
+FRACTION_KEYS = frozenset(k for k in SUMMARY_KEYS if k.endswith("_acc") or k in ("facts_memorized", "facts_recovered"))
+
+
 def shown_keys() -> tuple[str, ...]:
     return tuple(k for k, v in SUMMARY_KEYS.items() if v.shown)
 

@@ -13,6 +13,7 @@ interrupts; ``training/runfolder.py``: checkpoints, resume, the run folder).
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +24,7 @@ import numpy as np
 import torch
 
 from rulesfacts.config.train import TrainConfig, ensemble_key
-from rulesfacts.errors import ConfigError
-from rulesfacts.io import ensure_writable_dir
+from rulesfacts.errors import ConfigError, RulesfactsError, one_line
 from rulesfacts.models import build_model
 from rulesfacts.runtime import cuda_matmul_precision, require_compiler, resolve_device
 from rulesfacts.tasks import make_split
@@ -33,7 +33,7 @@ from rulesfacts.training.callbacks import Callback, InterruptHandler, ProgressBa
 from rulesfacts.training.metrics import METRIC_NAMES, member_rows, subset_metric_tensors
 from rulesfacts.training.optim import EnsembleAdamW
 from rulesfacts.training.result import RunResult
-from rulesfacts.training.runfolder import RunFolderWriter, completed_runs
+from rulesfacts.training.runfolder import RunFolderWriter, claim_folders, completed_runs
 from rulesfacts.training.steps import StepPath, default_step
 from rulesfacts.training.summary import SUMMARY_KEYS
 
@@ -298,31 +298,52 @@ def grokking_times(rows: list[dict[str, Any]], level: float = 0.99) -> dict[str,
 
 # -- the Python API -----------------------------------------------------------------------------------
 def train(cfg: TrainConfig, out: Path | str | None = None, *, progress: bool = True, resume: bool = False,
-          step: StepPath | None = None, callbacks: Sequence[Callback] = ()) -> RunResult:
+          overwrite: bool = False, step: StepPath | None = None, callbacks: Sequence[Callback] = ()) -> RunResult:
     """Train one model (an ensemble of one). Writes a run folder when ``out`` is given."""
     return train_ensemble([cfg], [out] if out is not None else None, progress=progress, resume=resume,
-                          step=step, callbacks=callbacks)[0]
+                          overwrite=overwrite, step=step, callbacks=callbacks)[0]
 
 
 def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = None, *,
-                   progress: bool = True, resume: bool = False, step: StepPath | None = None,
-                   callbacks: Sequence[Callback] = ()) -> list[RunResult]:
+                   progress: bool = True, resume: bool = False, overwrite: bool = False,
+                   step: StepPath | None = None, callbacks: Sequence[Callback] = ()) -> list[RunResult]:
     """Train all ``cfgs`` together (they must share ``ensemble_key``). With ``out_dirs`` (one
-    folder per config), each run is written to its folder; with ``resume``, runs continue
-    bit-exactly from their checkpoints, and finished runs are returned without work.
-    ``progress``: show a progress bar on stderr. ``step``, ``callbacks``: see ``Trainer``."""
+    folder per config), each run is written to its folder, which this process locks meanwhile; a
+    folder holding a run is refused unless ``resume`` (runs continue bit-exactly from their
+    checkpoints, finished runs are returned without work) or ``overwrite`` (its files are removed
+    first). ``progress``: show a progress bar on stderr. ``step``, ``callbacks``: see ``Trainer``."""
     if not cfgs:
         return []
     check_ensemble(cfgs)  # config errors before any folder is made
-    hooks: list[Callback] = []
-    if out_dirs is not None:
-        dirs = [ensure_writable_dir(Path(d)) for d in out_dirs]
-        if len(dirs) != len(cfgs):
-            raise ValueError("out_dirs must have one folder per config")
+    # the bar last: what the user's hooks print at the start comes before it
+    hooks: list[Callback] = [InterruptHandler(), *callbacks, *([ProgressBar()] if progress else [])]
+    if out_dirs is None:
+        return fit_or_explain(cfgs, step, hooks)
+    dirs = [Path(d) for d in out_dirs]
+    if len(dirs) != len(cfgs):
+        raise ValueError("out_dirs must have one folder per config")
+    with claim_folders(dirs, resume=resume, overwrite=overwrite):
         if resume and (done := completed_runs(dirs, cfgs)) is not None:
             return done  # nothing left to do: rerunning a finished run is free
-        hooks.append(RunFolderWriter(dirs, resume))  # first: the others start from the restored epoch
-    hooks.append(InterruptHandler())
-    if progress:
-        hooks.append(ProgressBar())
-    return Trainer(cfgs, step=step, callbacks=[*hooks, *callbacks]).fit()
+        writer = RunFolderWriter(dirs, resume)  # first: the others start from the restored epoch
+        return fit_or_explain(cfgs, step, [writer, *hooks])
+
+
+def fit_or_explain(cfgs: list[TrainConfig], step: StepPath | None, callbacks: list[Callback]) -> list[RunResult]:
+    """``Trainer(...).fit()``, with torch's allocation failure (a ``RuntimeError`` of many lines, in
+    building the model or in a step) as one ``RulesfactsError`` that says what to shrink."""
+    try:
+        return Trainer(cfgs, step=step, callbacks=callbacks).fit()
+    except RuntimeError as e:
+        if not is_out_of_memory(e):
+            raise
+        asked = re.search(r"allocate ([\d.]+ ?[KMGT]?i?B|\d+ bytes)", str(e))
+        detail = f"an allocation of {asked.group(1)} failed" if asked else one_line(str(e))[:120]
+        where = resolve_device(cfgs[0].device).type
+        raise RulesfactsError(f"out of memory on {where} ({detail}); try a smaller width, p, batch or "
+                              "ensemble") from None
+
+
+def is_out_of_memory(e: BaseException) -> bool:
+    text = str(e)
+    return isinstance(e, torch.OutOfMemoryError) or "DefaultCPUAllocator" in text or "out of memory" in text
