@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,15 @@ def test_help(cmd):
     res = subprocess.run([sys.executable, "-m", "rulesfacts.cli.main", *cmd, "--help"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0 and "Usage" in res.stdout and "Traceback" not in res.stderr
+
+
+@pytest.mark.slow  # two demos with their analysis and report: ~50 s on 2 cores
+def test_a_second_demo_goes_to_a_new_folder_and_keeps_the_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["demo", "--epochs", "2", "--quiet", "--json"], capsys)
+    assert code == 0
+    first = (tmp_path / "runs" / "demo" / "summary.json").read_bytes()
+    code, out, err = run_cli(["demo", "--epochs", "2", "--quiet", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["run_dir"] == str(Path("runs") / "demo-2")
+    assert (tmp_path / "runs" / "demo" / "summary.json").read_bytes() == first

@@ -157,7 +157,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo_cmd(
-        out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run folder of the demo."),
+        out: Path = typer.Option(None, "--out", "-o", show_default="runs/demo, or runs/demo-2, -3 ... when taken",
+                                 help="Run folder of the demo."),
         epochs: int = typer.Option(1000, help="Epochs (the default reaches coexistence)."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier demo run in --out."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -166,7 +167,11 @@ def register(app: typer.Typer) -> None:
         """About a minute on a laptop: p=97, 35% of the training labels random, no weight decay.
         With the default epochs the net memorizes the facts AND generalizes (the paper's
         coexistence phase); the closing line says what the run measured."""
+        from rulesfacts.training.runfolder import new_run_folder
+
         cfg = TrainConfig(p=97, width=500, train_frac=0.5, fact_frac=0.35, wd=0.0, epochs=epochs, log_every=10)
+        if out is None:  # an earlier demo is kept: this one goes to the next free name
+            out = Path("runs/demo") if overwrite else new_run_folder(Path("runs"), "demo")
         if not as_json:
             say("[bold]rulesfacts demo[/]: modular addition mod 97, 35% of the training labels are random facts")
         result = train_and_plot(cfg, out, resume=False, progress=not quiet, overwrite=overwrite)

@@ -33,6 +33,7 @@ from rulesfacts.errors import ConfigError, DataFileError, OutputError
 from rulesfacts.io import write_json
 from rulesfacts.training import rundir
 from rulesfacts.training.result import RunResult
+from rulesfacts.training.runfolder import claim_folders
 from rulesfacts.training.trainer import Trainer, log_epochs, train
 
 # Fields a branch may not change: they fix the parameters' shapes or what the inputs mean.
@@ -135,8 +136,8 @@ def branch_run(parent: Path | str, epoch: int | None, cfg: TrainConfig, out: Pat
     """A new run in ``out`` that starts from ``parent``'s state at ``epoch`` (None: its last) and
     trains with ``cfg`` (``branch_config``) to ``cfg.epochs`` in total."""
     parent, out = Path(parent), Path(out)
-    if (out / rundir.CONFIG).exists():
-        raise OutputError(out, "it holds a run already; a branch goes to a new folder")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputError(out, "it is not a new or empty folder; a branch goes to a new folder")
     state, at, source = branch_state(parent, epoch, cfg)
     if cfg.epochs <= at:
         raise ConfigError("epochs", cfg.epochs, f"more than the branch epoch {at} (epochs count on from the parent's)")
@@ -145,10 +146,16 @@ def branch_run(parent: Path | str, epoch: int | None, cfg: TrainConfig, out: Pat
                if f.name != "extra" and getattr(old, f.name) != getattr(cfg, f.name)}
     state |= {"config": cfg.to_dict(), "rows": [r for r in state["rows"] if r["epoch"] <= at], "epoch": at,
               "seconds": 0.0, "diverged": None}
-    rundir.save_checkpoint(out, state)
+    with claim_folders([out]):  # made and locked; written as a run to resume: config, state, origin
+        rundir.write_config(out, cfg)
+        rundir.save_checkpoint(out, state)
+        write_parent(out, parent, at, source, changed)
+    return train(cfg, out, progress=progress, resume=True)
+
+
+def write_parent(out: Path, parent: Path, at: int, source: str, changed: dict[str, list[Any]]) -> None:
     write_json(out / rundir.PARENT, {
         "parent": str(parent.resolve()), "epoch": at, "state": source,
         "optimizer": ("restarted: AdamW moments at zero, RNG streams from the seed (a float16 weight snapshot "
                       "holds no optimizer state)") if source == "snapshot" else "carried over with the weights",
         "changed": changed})
-    return train(cfg, out, progress=progress, resume=True)
