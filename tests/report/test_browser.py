@@ -330,3 +330,25 @@ def test_sweep_cell_links_to_its_runs_report(open_page, tiny_sweep, tmp_path):
     assert target.resolve() == (run_dir / "report.html").resolve() and target.is_file()
     assert "IPR split" in page.inner_text("#detail-neuron-note")
     assert page.problems == [] and page.requests == []
+
+
+def test_sweep_page_names_pooled_fields_and_hatches_split_cells(open_page, tmp_path):
+    """Seeds pooled in each cell: the header says so, and exactly the cells whose runs disagree
+    (agreement < 1, from the page's own data) are hatched, a tie cross-hatched and never solid."""
+    from rulesfacts.sweep import run_sweep
+    from rulesfacts.sweep.spec import parse_spec
+
+    spec = parse_spec({"name": "pooled", "base": {"p": 7, "width": 16, "epochs": 40, "log_every": 10,
+                                                   "n_snapshots": 2, "device": "cpu"},
+                       "axes": {"train_frac": [0.4, 0.6], "fact_frac": [0.0, 0.3], "wd": [0, 5], "seed": [0, 1, 2]},
+                       "diagram": {"panel": "wd"}, "execution": {"workers": 1}})
+    run_sweep(spec, tmp_path / "pooled", progress=False)
+    page = open_page(Path(build_report(tmp_path / "pooled", tmp_path / "sweep.html")["report"]))
+    assert "pooled over seed" in page.inner_text("header")
+    cells = page.eval_on_selector_all(".cell:not(.empty)", "cs => cs.map(c => [c.cellData.agreement, "
+                                      "c.cellData.tied, c.cellData.runs.length, c.style.background])")
+    assert len(cells) == 8 and all(n == 3 for _, _, n, _ in cells)
+    for agreement, tied, _, background in cells:
+        assert ("repeating-linear-gradient" in background) == (agreement < 1)
+        assert (background.count("repeating-linear-gradient") == 2) == bool(tied)
+    assert page.problems == [] and page.requests == []

@@ -763,7 +763,8 @@ function comparePage(d, root) {
 function sweepPage(d, root) {
   const counts = Object.entries(d.phase_counts).map(([k, v]) => [k, v]);
   root.append(header(d, el("div", {}, el("div", { class: "sub",
-    text: `${d.n_runs} runs · x = ${d.x.name} · y = ${d.y.name}` + (d.panel_fields.length ? ` · panels: ${d.panel_fields.join(", ")}` : "") }),
+    text: `${d.n_runs} runs · x = ${d.x.name} · y = ${d.y.name}` + (d.panel_fields.length ? ` · panels: ${d.panel_fields.join(", ")}` : "") +
+      (d.pooled && d.pooled.length ? ` · each cell pooled over ${d.pooled.join(", ")}` : "") }),
   statsLine(counts))));
   const metricSel = el("select", { id: "metric" }, ...Object.entries(d.metrics).map(([k, v]) => el("option", { value: k, text: v })));
   const legend = el("div", { class: "legend", id: "grid-legend" });
@@ -805,7 +806,18 @@ function sweepPage(d, root) {
     if (m === "phase") {
       const seen = new Set(cellEls.map((e) => e.cellData.phase));
       for (const [k, col] of Object.entries(d.phase_colors)) if (seen.has(k)) legend.append(el("span", {}, el("span", { class: "sw", style: `background:${col}` }), k));
-      cellEls.forEach((e) => { e.style.background = d.phase_colors[e.cellData.phase] || "#fff"; e.title = tip(e.cellData); });
+      cellEls.forEach((e) => {
+        const c = e.cellData, col = c.tied ? "#fff" : (d.phase_colors[c.phase] || "#fff");
+        // a cell whose runs disagree is hatched (a tie cross-hatched, white): never drawn as one solid phase
+        const hatch = "rgba(0,0,0,0.35) 0 1px, transparent 1px 5px";
+        e.style.background = c.tied ? `repeating-linear-gradient(45deg, ${hatch}), repeating-linear-gradient(-45deg, ${hatch}), ${col}`
+          : (c.agreement != null && c.agreement < 1 ? `repeating-linear-gradient(45deg, ${hatch}), ${col}` : col);
+        e.classList.toggle("split", c.agreement != null && c.agreement < 1);
+        e.classList.toggle("tie", !!c.tied);
+        e.title = tip(c);
+      });
+      if (cellEls.some((e) => e.cellData.agreement != null && e.cellData.agreement < 1))
+        legend.append(el("span", { text: "hatched: the cell's runs disagree (agreement in the tooltip); cross-hatched white: a tie" }));
       return;
     }
     const vals = cellEls.map((e) => e.cellData[m]).filter((v) => v != null);
@@ -823,7 +835,8 @@ function sweepPage(d, root) {
     legend.append(el("span", { text: fmt(lo) }), bar, el("span", { text: fmt(hi) }), el("span", { text: d.metrics[m] }));
   }
   function tip(c) {
-    return `${d.x.name}=${fmt(d.x.values[c.xi])} ${d.y.name}=${fmt(d.y.values[c.yi])}\nphase: ${c.phase}\n` +
+    return `${d.x.name}=${fmt(d.x.values[c.xi])} ${d.y.name}=${fmt(d.y.values[c.yi])}\n` +
+      (c.tied ? `tie: ${c.tied}\n` : `phase: ${c.phase}` + (c.agreement != null && c.agreement < 1 ? ` (${Math.round(100 * c.agreement)}% of runs)` : "") + "\n") +
       `test ${fmt(c.test_acc)} · facts memorized ${fmt(c.facts_memorized)} · runs ${c.runs.length}`;
   }
   function select(c, e) {
