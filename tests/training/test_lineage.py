@@ -115,3 +115,23 @@ def test_continue_1000_to_2000_epochs_equals_a_2000_epoch_run(tmp_path):
     train(TrainConfig(**tiny, epochs=2000), tmp_path / "2n", progress=False)
     lineage.continue_run(tmp_path / "n", lineage.continue_config(tmp_path / "n", 2000, {}), progress=False)
     _same_folders(tmp_path / "n", tmp_path / "2n")
+
+
+def test_sweep_runs_keep_weights_not_states_and_branch_from_a_snapshot(tmp_path):
+    """A sweep's run folders keep no final_state.pt (about 3× the weights each); branching from
+    one names its snapshot epochs, and RUN@EPOCH works."""
+    from rulesfacts.sweep import run_sweep
+    from rulesfacts.sweep.spec import parse_spec
+
+    spec = parse_spec({"name": "s", "base": {**SMALL, "epochs": 12}, "axes": {"wd": [0, 1]},
+                       "execution": {"workers": 1}})
+    run_sweep(spec, tmp_path / "s", progress=False)
+    runs = sorted(p.parent for p in (tmp_path / "s").rglob(rundir.WEIGHTS))
+    assert len(runs) == 2 and not any((r / rundir.FINAL_STATE).exists() for r in runs)
+    with pytest.raises(DataFileError, match="name a snapshot epoch"):
+        lineage.branch_state(runs[0], None, rundir.read_config(runs[0]))
+    at = rundir.load_run(runs[0]).snapshot_epochs()[-1]
+    child = lineage.branch_run(runs[0], at, rundir.read_config(runs[0]).replace(epochs=15), tmp_path / "child",
+                               progress=False)
+    assert child.summary["epochs"] == 15
+    assert json.loads((tmp_path / "child" / rundir.PARENT).read_text())["state"] == "snapshot"

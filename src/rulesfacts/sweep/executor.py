@@ -133,7 +133,8 @@ def run_group(cfg_dicts: list[dict[str, Any]], out_dirs: list[str], threads: int
     with torch_threads(threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", Note)
         cfgs = [TrainConfig.from_dict(d) for d in cfg_dicts]
-        results = train_ensemble(cfgs, [Path(d) for d in out_dirs], progress=False, resume=True)
+        results = train_ensemble(cfgs, [Path(d) for d in out_dirs], progress=False, resume=True,
+                                   keep_state=False)  # a sweep's runs: weights, not states (~3× their size)
     return [r.summary for r in results]
 
 

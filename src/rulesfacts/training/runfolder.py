@@ -87,10 +87,13 @@ def misfit(trainer: Trainer, i: int, state: dict[str, Any]) -> str | None:
 class RunFolderWriter(Callback):
     """Writes one run folder per ensemble member. With ``resume``, first restores the trainer
     bit-exactly from the folders' checkpoints; otherwise (or with nothing to resume) clears what an
-    earlier run left there."""
+    earlier run left there. ``keep_state``: keep the last state (``final_state.pt``, about 3× the
+    weights) that ``train --continue`` / ``--from`` start from."""
 
-    def __init__(self, dirs: list[Path], resume: bool = False, checkpoint_seconds: float = CHECKPOINT_SECONDS):
+    def __init__(self, dirs: list[Path], resume: bool = False, checkpoint_seconds: float = CHECKPOINT_SECONDS,
+                 keep_state: bool = True):
         self.dirs, self.resume, self.checkpoint_seconds = dirs, resume, checkpoint_seconds
+        self.keep_state = keep_state
         self.last_save = time.perf_counter()
 
     def on_start(self, trainer: Trainer) -> None:
@@ -157,7 +160,8 @@ class RunFolderWriter(Callback):
         for i, (d, r) in enumerate(zip(self.dirs, results, strict=True)):
             rundir.write_metrics(d, r.metrics)
             rundir.write_weights(d / rundir.WEIGHTS, r.weights)
-            rundir.save_final_state(d, trainer.state(i))  # for --continue / --from
+            if self.keep_state:
+                rundir.save_final_state(d, trainer.state(i))  # for --continue / --from
             rundir.write_summary(d, r.summary)
             (d / rundir.CHECKPOINT).unlink(missing_ok=True)
             r.run_dir = d

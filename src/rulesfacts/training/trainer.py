@@ -306,12 +306,14 @@ def train(cfg: TrainConfig, out: Path | str | None = None, *, progress: bool = T
 
 def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = None, *,
                    progress: bool = True, resume: bool = False, overwrite: bool = False,
-                   step: StepPath | None = None, callbacks: Sequence[Callback] = ()) -> list[RunResult]:
+                   step: StepPath | None = None, callbacks: Sequence[Callback] = (),
+                   keep_state: bool = True) -> list[RunResult]:
     """Train all ``cfgs`` together (they must share ``ensemble_key``). With ``out_dirs`` (one
     folder per config), each run is written to its folder, which this process locks meanwhile; a
     folder holding a run is refused unless ``resume`` (runs continue bit-exactly from their
     checkpoints, finished runs are returned without work) or ``overwrite`` (its files are removed
-    first). ``progress``: show a progress bar on stderr. ``step``, ``callbacks``: see ``Trainer``."""
+    first). ``progress``: show a progress bar on stderr. ``step``, ``callbacks``: see ``Trainer``.
+    ``keep_state``: each finished folder keeps ``final_state.pt`` for ``train --continue`` / ``--from``."""
     if not cfgs:
         return []
     check_ensemble(cfgs)  # config errors before any folder is made
@@ -325,7 +327,7 @@ def train_ensemble(cfgs: list[TrainConfig], out_dirs: list[Path | str] | None = 
     with claim_folders(dirs, resume=resume, overwrite=overwrite):
         if resume and (done := completed_runs(dirs, cfgs)) is not None:
             return done  # nothing left to do: rerunning a finished run is free
-        writer = RunFolderWriter(dirs, resume)  # first: the others start from the restored epoch
+        writer = RunFolderWriter(dirs, resume, keep_state=keep_state)  # first: the others start from the restored epoch
         return fit_or_explain(cfgs, step, [writer, *hooks])
 
 
