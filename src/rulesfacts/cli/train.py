@@ -23,6 +23,15 @@ def run_summary(result: RunResult) -> dict[str, Any]:
     return out
 
 
+def add_to_summary(run_dir: Path, extra: dict[str, Any]) -> None:
+    """Add keys to RUN_DIR/summary.json (the report's summary table shows every key there)."""
+    from rulesfacts.io import read_json, write_json
+    from rulesfacts.training.rundir import SUMMARY
+
+    path = run_dir / SUMMARY
+    write_json(path, read_json(path) | extra)
+
+
 def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
     from rulesfacts.training.rundir import load_run
@@ -40,6 +49,8 @@ def register(app: typer.Typer) -> None:
         given: dict[str, Any] | None = None,  # one option per TrainConfig field: see config_options
         resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's checkpoint."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+        theory: bool = typer.Option(False, "--theory", help="task raf, model linear/rf: add the RAF theory's "
+                                    "prediction (theory_e_gen, theory_e_mem, ...) to the summary and the report."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
@@ -50,9 +61,17 @@ def register(app: typer.Typer) -> None:
             if (out / CONFIG).is_file():
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
+        if theory:  # a config the theory does not describe fails before training
+            from rulesfacts.theory.api import trained_point_theory
+
+            predicted = trained_point_theory(cfg)
         out = out or Path("runs") / f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
         result = train_and_plot(cfg, out, resume, progress=not quiet)
-        emit(run_summary(result), as_json, title=f"run {out}")
+        summary = run_summary(result)
+        if theory:
+            summary |= predicted
+            add_to_summary(out, predicted)
+        emit(summary, as_json, title=f"run {out}")
         if not as_json:
             say(f"run folder: {out}  (curves: {out / 'curves.png'})")
 

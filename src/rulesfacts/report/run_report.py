@@ -19,6 +19,7 @@ from rulesfacts.config import Choice, Config, Int, Many, Maybe, param
 from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
+from rulesfacts.tasks import describe
 from rulesfacts.training.rundir import Run
 
 # (subset key, metrics.csv column) of the accuracy and loss panels; prune_curve's table has the
@@ -215,9 +216,8 @@ def prune_data(run: Run, weights: dict[str, np.ndarray] | None, opts: RunReportO
 
 def config_line(run: Run) -> str:
     c = run.config
-    parts = [f"{c.task} p={c.p} op={c.op}" if c.task == "modular" else f"parity n={c.n_bits} k={c.k}",
-             f"α={c.train_frac:g}", f"ξ={c.fact_frac:g}", f"{c.model} N={c.width} {c.act}", f"loss={c.loss}",
-             f"lr={c.lr:g}", f"wd={c.wd:g}"]
+    parts = [describe(c), *([f"α={c.train_frac:g}"] if c.task == "modular" else []), f"ξ={c.fact_frac:g}",
+             model_line(c), f"loss={c.loss}", f"lr={c.lr:g}", f"wd={c.wd:g}"]
     parts += [f"{k}={getattr(c, k):g}" for k in ("l1", "l2", "dropout") if getattr(c, k)]
     return "  ".join(parts) + f"  seed={c.seed}  epochs={c.epochs}"
 
@@ -236,11 +236,21 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
             "help": HELP, "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}
 
 
+def model_line(c) -> str:
+    """The model of a config in a few words."""
+    if c.model == "transformer":
+        return f"transformer d={c.d_model}"
+    if c.model == "linear":
+        return f"linear λ={c.effective_lam:g}"
+    if c.model == "rf":
+        return f"random features κ={c.kappa:g} {c.act} λ={c.effective_lam:g}"
+    return f"MLP N={c.width} {c.act}"
+
+
 def run_title(c) -> str:
     """A one-line description of a run's config for figure titles."""
-    data = (f"parity n={c.n_bits} k={c.k} train_size={c.train_size}" if c.task == "parity"
-            else f"{c.op} mod {c.p} α={c.train_frac}")
-    model = f"transformer d={c.d_model}" if c.model == "transformer" else f"MLP N={c.width} {c.act}"
+    data = f"{c.op} mod {c.p} α={c.train_frac}" if c.task == "modular" else describe(c)
+    model = model_line(c)
     regs = ", ".join(f"{k}={getattr(c, k):g}" for k in ("wd", "l1", "l2", "dropout") if getattr(c, k))
     bn = ", BatchNorm" if c.batchnorm else ""
     return f"{data} ξ={c.fact_frac} · {model} · {regs or 'no regularization'}{bn}"

@@ -100,7 +100,11 @@ class Trainer:
             return torch.tensor([float(getattr(c, name)) for c in cfgs], device=dev)
 
         lr = torch.tensor([c.effective_lr for c in cfgs], device=dev)
-        self.l1, self.l2 = vec("l1"), vec("l2")
+        # λ of the summed loss Σℓ + λ/2‖w‖² is λ/n on the trainer's mean loss (linear readouts take it
+        # in ConvexStep's own objective instead)
+        n_train = self.data.x_train.shape[1]
+        lam = torch.tensor([0.0 if self.model.convex() else c.effective_lam / n_train for c in cfgs], device=dev)
+        self.l1, self.l2 = vec("l1"), vec("l2") + lam
         self.use_penalty = bool((self.l1 > 0).any() or (self.l2 > 0).any())
         self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.adam_eps)
         # one stream for the minibatch order and one for dropout masks per member, so a member's
@@ -259,6 +263,8 @@ class Trainer:
         for k in METRIC_NAMES:  # the last logged row's metrics (None once diverged)
             if k in SUMMARY_KEYS:
                 summary[k] = None if diverged is not None else last.get(k)
+        for k, acc in (("e_gen", "test_acc"), ("e_mem", "facts_memorized")):
+            summary[k] = None if summary[acc] is None else 1.0 - summary[acc]
         summary["seed"] = self.cfgs[i].seed
         return {k: summary[k] for k in SUMMARY_KEYS}  # the declared keys, in their order
 
