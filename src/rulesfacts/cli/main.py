@@ -24,6 +24,7 @@ from rulesfacts.errors import RulesfactsError, one_line
 COMMAND_MODULES = (
     "rulesfacts.cli.train",
     "rulesfacts.cli.analyze",
+    "rulesfacts.cli.memscore",
     "rulesfacts.cli.sweep",
     "rulesfacts.cli.report",
     "rulesfacts.cli.bench",

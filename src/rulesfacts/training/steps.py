@@ -193,9 +193,12 @@ class ConvexStep(StepPath):
         d = torch.where(bad[:, None], -g * active[:, None], d)
         slope = (g * d).sum(1)
         t = self.first_step(g)
+        # f is a sum of ~n terms: its rounding, ~1e-13·|f| here, hides decreases near the optimum,
+        # so the test allows it (else the last iterations would halve t to nothing)
+        slack = 1e-12 * (1 + f.abs())
         for _ in range(60):  # Armijo: f(a + t d) ≤ f + 1e-4·t·∇f·d, halving t where it fails
             f_new, g_new = self.value_and_grad(a + t[:, None] * d, loss)
-            fail = active & (f_new > f + 1e-4 * t * slope)
+            fail = active & (f_new > f + 1e-4 * t * slope + slack)
             if not bool(fail.any()):
                 break
             t = torch.where(fail, t / 2, t)

@@ -80,16 +80,20 @@ def check_ensemble(cfgs: list[TrainConfig]) -> torch.device:
 class Trainer:
     """Trains the ensemble of ``cfgs``. ``step``: how a step is computed (default: the hand-written
     path where the model has one, else autograd; compiled when the config says so).
-    ``callbacks``: progress, interrupts, run folders, or your own hooks."""
+    ``callbacks``: progress, interrupts, run folders, or your own hooks. ``splits``: each member's
+    data, when not the task's own draw (``analysis.memscore`` trains members on subsets); they
+    must share shapes."""
 
     def __init__(self, cfgs: list[TrainConfig], *, step: StepPath | None = None,
-                 callbacks: Sequence[Callback] = ()):
+                 callbacks: Sequence[Callback] = (), splits: Sequence[Split] | None = None):
         if not cfgs:
             raise ValueError("no configs to train")
         dev = self.device = check_ensemble(cfgs)
         self.cfgs, self.cfg = cfgs, cfgs[0]
         self.callbacks = list(callbacks)
-        splits = [make_split(c) for c in cfgs]
+        if splits is not None and len(splits) != len(cfgs):
+            raise ValueError("splits must have one Split per config")
+        splits = list(splits) if splits is not None else [make_split(c) for c in cfgs]
         self.split0 = splits[0]
         self.data = StagedData.stage(splits, dev)
         self.model = build_model(cfgs, self.split0, dev)
