@@ -133,7 +133,11 @@ if __name__ == "__main__":
     ap.add_argument("what", choices=("convex", "mlp", "figure"))
     ap.add_argument("--d", type=int, default=None, help="input dimension (default 1000 convex, 250 mlp)")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per point (default 5 convex, 3 mlp)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: a shared machine)")
     args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     if args.what == "convex":
         run_convex(args.d or 1000, args.seeds or 5)
     elif args.what == "mlp":

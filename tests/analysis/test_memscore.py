@@ -86,3 +86,13 @@ def test_memscore_command_writes_the_table_histogram_and_json(tmp_path, capsys):
     assert table[0].startswith("index,score,se") and len(table) == 1 + 80
     assert (out / "memscore-hist.png").stat().st_size > 0
     assert json.loads((out / "memscore.json").read_text())["histogram"]["edges"][0] == -1.0
+    # the run report's data block reads the same numbers back; a damaged file names itself
+    from rulesfacts.errors import DataFileError
+    from rulesfacts.report.memscore_section import memscore_data
+
+    block = memscore_data(out)
+    assert block["roc_auc"] == summary["roc_auc"] and sum(block["histogram"]["facts"]) == summary["n_facts"]
+    (out / "memscore.json").write_text("[1, 2]")
+    with pytest.raises(DataFileError):
+        memscore_data(out)
+    assert memscore_data(tmp_path) is None

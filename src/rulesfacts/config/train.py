@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from rulesfacts.config.declare import (
@@ -20,6 +21,7 @@ from rulesfacts.config.declare import (
     Pair,
     PlainData,
     Real,
+    Text,
     how_fields,
     member_fields,
     param,
@@ -31,8 +33,8 @@ MLP_ACTS = ("quadratic", "relu", "gelu", "tanh", "erf")  # sign has no useful gr
 RF_ACTS = ("sign", "relu", "tanh", "erf")  # the activations the RAF theory's random features take
 LOSSES = ("mse", "ce", "square", "logistic", "hinge")
 MARGIN_LOSSES = ("square", "logistic", "hinge")  # g(s·h) of the margin h = logit₁ − logit₀, s = ±1
-TASKS = ("modular", "parity", "raf")
-TWO_CLASS_TASKS = ("parity", "raf")
+TASKS = ("modular", "parity", "raf", "arrays")
+TWO_CLASS_TASKS = ("parity", "raf", "arrays")  # arrays: the file's labels decide (checked when read)
 MODELS = ("mlp", "transformer", "linear", "rf")
 CONVEX_MODELS = ("linear", "rf")  # a trained linear readout: fitted to convergence by L-BFGS
 FACT_MODES = ("wrong", "uniform")
@@ -77,6 +79,11 @@ class TrainConfig(Config):
     # Rules-and-Facts data (Farné et al.): names and meanings as in `rulesfacts theory`
     d: int = param(200, Int(1, 100_000), "raf: input dimension d (x ~ N(0, I_d), teacher w* ~ N(0, I_d)).")
     alpha: float = param(2.0, Real(0.0, 10_000.0, lo_open=True), "raf: samples per dimension α, n = round(α·d).")
+    # your own data
+    data_path: str = param("", Text(), "arrays: the data file (.npz with x, y [, facts, x_test, y_test]; x*.npy with "
+                           "y*.npy beside it; or .csv with a y column [and facts]).")
+    test_frac: float = param(0.2, Real(0.0, 1.0, lo_open=True, hi_open=True),
+                             "arrays: fraction held out as the test set when the file has no x_test.")
     # model
     model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, a one-layer transformer (modular), a "
                        "linear model on the inputs, or random features (rf: frozen first layer, trained readout).")
@@ -147,7 +154,9 @@ class TrainConfig(Config):
             if ntr < 1 or ntr >= total:
                 raise self.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} "
                                                 "pairs")
-        if self.batch_size > train_count(self):
+        if self.task == "arrays" and not self.data_path:
+            raise self.reject("data_path", "the data file for task=arrays (.npz, .npy or .csv)")
+        if self.task != "arrays" and self.batch_size > train_count(self):
             raise self.reject("batch_size", f"0 (full batch) or ≤ the {train_count(self)} training examples")
         if self.batchnorm and self.batch_size == 1:
             raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
@@ -208,6 +217,8 @@ def n_examples(cfg: TrainConfig) -> int:
         return cfg.train_size + cfg.test_size
     if cfg.task == "raf":
         return raf_train_count(cfg.alpha, cfg.d) + cfg.test_size
+    if cfg.task == "arrays":
+        return array_counts(cfg)[0] + array_counts(cfg)[1]
     return cfg.p * (cfg.p - 1) if cfg.op == "div" else cfg.p * cfg.p
 
 
@@ -216,7 +227,20 @@ def train_count(cfg: TrainConfig) -> int:
         return cfg.train_size
     if cfg.task == "raf":
         return raf_train_count(cfg.alpha, cfg.d)
+    if cfg.task == "arrays":
+        return array_counts(cfg)[0]
     return int(cfg.train_frac * n_examples(cfg))
+
+
+def array_counts(cfg: TrainConfig) -> tuple[int, int]:
+    """(train, test) sizes of task arrays: the file's test set, else round(test_frac·n) held out."""
+    from rulesfacts.io import read_arrays
+
+    a = read_arrays(Path(cfg.data_path))
+    if "y_test" in a:
+        return len(a["y"]), len(a["y_test"])
+    n_test = min(max(int(round(cfg.test_frac * len(a["y"]))), 1), len(a["y"]) - 1)
+    return len(a["y"]) - n_test, n_test
 
 
 def raf_train_count(alpha: float, d: int) -> int:

@@ -19,6 +19,7 @@ from rulesfacts.config import Choice, Config, Int, Many, Maybe, param
 from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET_LABELS
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
+from rulesfacts.report.memscore_section import memscore_data
 from rulesfacts.tasks import describe
 from rulesfacts.training.rundir import Run
 
@@ -233,7 +234,8 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
     return {"kind": "run", "title": f"rulesfacts run: {run.path.name}", "config_line": config_line(run),
             "config": run.config.to_dict(), "summary": summary, "curves": curves_data(run.metrics, opts.max_points),
             "snapshots": snapshot_data(run, weights, opts, tick), "prune": prune_data(run, weights, opts, tick),
-            "help": HELP, "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS}
+            "help": HELP, "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS,
+            "memscore": memscore_data(run.path)}
 
 
 def model_line(c) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rulesfacts.config.train import TrainConfig, ensemble_key
+from rulesfacts.config.train import CONVEX_MODELS, MARGIN_LOSSES, TrainConfig, ensemble_key
 from rulesfacts.errors import ConfigError
 from rulesfacts.io import ensure_writable_dir
 from rulesfacts.models import build_model
@@ -77,6 +77,17 @@ def check_ensemble(cfgs: list[TrainConfig]) -> torch.device:
     return device
 
 
+def check_split(cfg: TrainConfig, split: Split) -> None:
+    """What only the data can tell (task arrays reads its classes and size from a file)."""
+    two = cfg.loss in MARGIN_LOSSES or cfg.model in CONVEX_MODELS
+    if two and split.n_classes != 2:
+        field = "loss" if cfg.loss in MARGIN_LOSSES and cfg.model not in CONVEX_MODELS else "model"
+        raise ConfigError(field, getattr(cfg, field), f"a choice for {split.n_classes} classes (margin losses and "
+                                                      "linear/rf readouts need two)")
+    if cfg.batch_size > split.n_train:
+        raise ConfigError("batch_size", cfg.batch_size, f"0 (full batch) or ≤ the {split.n_train} training examples")
+
+
 class Trainer:
     """Trains the ensemble of ``cfgs``. ``step``: how a step is computed (default: the hand-written
     path where the model has one, else autograd; compiled when the config says so).
@@ -95,6 +106,7 @@ class Trainer:
             raise ValueError("splits must have one Split per config")
         splits = list(splits) if splits is not None else [make_split(c) for c in cfgs]
         self.split0 = splits[0]
+        check_split(self.cfg, self.split0)
         self.data = StagedData.stage(splits, dev)
         self.model = build_model(cfgs, self.split0, dev)
         self.step_path = step if step is not None else default_step(self.model, self.cfg.compile)
