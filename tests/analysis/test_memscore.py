@@ -28,8 +28,12 @@ def test_roc_auc_and_precision_match_their_definitions():
     pos = rng.random(60) < 0.3
     assert roc_auc(score, pos) == pytest.approx(brute_auc(score, pos), abs=1e-12)
     assert roc_auc(score, np.zeros(60, bool)) is None
-    order = np.argsort(-score, kind="stable")[: int(pos.sum())]
-    assert precision_at(score, pos, int(pos.sum())) == pos[order].mean()
+    # ties at the k-th score broken at random: the mean over many random tie-breaks
+    k = int(pos.sum())
+    picks = [pos[np.lexsort((rng.random(60), -score))[:k]].mean() for _ in range(4000)]
+    assert precision_at(score, pos, k) == pytest.approx(np.mean(picks), abs=4 * np.std(picks) / np.sqrt(4000))
+    # all tied: the base rate, whatever the order (facts first, as in modular arithmetic)
+    assert precision_at(np.ones(60), np.arange(60) < 20, 20) == pytest.approx(20 / 60)
     perfect = np.where(pos, 1.0, 0.0)
     assert roc_auc(perfect, pos) == 1.0 and precision_at(perfect, pos, int(pos.sum())) == 1.0
 

@@ -99,11 +99,16 @@ def roc_auc(score: np.ndarray, positive: np.ndarray) -> float | None:
 
 
 def precision_at(score: np.ndarray, positive: np.ndarray, k: int) -> float | None:
-    """Fraction of positives among the k top-scored examples (ties broken by position)."""
+    """Fraction of positives among the k top-scored examples, ties at the k-th score broken at
+    random and averaged: examples above that score count fully, the tied ones in proportion (so an
+    order of the examples, e.g. facts first, cannot help)."""
     if k <= 0:
         return None
-    top = np.argsort(-np.asarray(score), kind="stable")[:k]
-    return float(np.asarray(positive)[top].mean())
+    score, pos = np.asarray(score, dtype=float), np.asarray(positive, dtype=bool)
+    kth = np.sort(score)[::-1][min(k, len(score)) - 1]
+    above, tied = score > kth, score == kth
+    hits = pos[above].sum() + (k - above.sum()) * pos[tied].mean()
+    return float(hits / k)
 
 
 @torch.no_grad()
