@@ -110,6 +110,8 @@ def figure() -> None:
                                     yerr=[r[f"{key}_se"] for r in pts], fmt="s", color="k", ms=6, mfc="none",
                                     label=f"{pts[0]['learner']}, d={pts[0]['d']} (trained)")
             axes[i, j].set_xscale("log")
+            axes[i, j].set_xticks([0.3, 0.5, 1, 2, 3, 5], ["0.3", "0.5", "1", "2", "3", "5"])
+            axes[i, j].minorticks_off()
             axes[i, j].set_ylabel(key.replace("e_", "E_"))
         axes[0, j].set_title(f"ε = {eps:g}, λ = {lam:g}")
         axes[1, j].set_xlabel("α = n/d")

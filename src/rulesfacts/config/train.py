@@ -80,8 +80,9 @@ class TrainConfig(Config):
     d: int = param(200, Int(1, 100_000), "raf: input dimension d (x ~ N(0, I_d), teacher w* ~ N(0, I_d)).")
     alpha: float = param(2.0, Real(0.0, 10_000.0, lo_open=True), "raf: samples per dimension α, n = round(α·d).")
     # your own data
-    data_path: str = param("", Text(), "arrays: the data file (.npz with x, y [, facts, x_test, y_test]; x*.npy with "
-                           "y*.npy beside it; or .csv with a y column [and facts]).")
+    data_path: str | None = param(None, Maybe(Text(nonempty=True), "none; task arrays needs one"),
+                                  "arrays: the data file (.npz with x, y [, facts, x_test, y_test]; x*.npy with "
+                                  "y*.npy beside it; or .csv with a y column [and facts]).")
     test_frac: float = param(0.2, Real(0.0, 1.0, lo_open=True, hi_open=True),
                              "arrays: fraction held out as the test set when the file has no x_test.")
     # model
