@@ -29,11 +29,14 @@ from rulesfacts.config.declare import (
 
 OPS = ("add", "sub", "mul", "div")
 ACTS = ("quadratic", "relu", "gelu", "tanh", "erf", "sign")
-MLP_ACTS = ("quadratic", "relu", "gelu", "tanh", "erf")  # sign has no useful gradient
+MLP_ACTS = ("quadratic", "relu", "gelu")  # the networks; tanh, erf and sign are random-feature maps
 RF_ACTS = ("sign", "relu", "tanh", "erf")  # the activations the RAF theory's random features take
 LOSSES = ("mse", "ce", "square", "logistic", "hinge")
 MARGIN_LOSSES = ("square", "logistic", "hinge")  # g(s·h) of the margin h = logit₁ − logit₀, s = ±1
-TASKS = ("modular", "parity", "raf", "arrays")
+TASKS = ("modular", "parity", "raf", "arrays", "images")
+IMAGE_DATASETS = ("digits", "mnist1d", "mnist", "fashion", "cifar10")  # tasks/images.py reads them
+IMAGE_TRAIN_SIZES = {"digits": 1258, "mnist1d": 4000, "mnist": 60000, "fashion": 60000, "cifar10": 50000}
+NORMALIZATIONS = ("unit", "standard", "l2", "none")
 TWO_CLASS_TASKS = ("parity", "raf", "arrays")  # arrays: the file's labels decide (checked when read)
 MODELS = ("mlp", "transformer", "linear", "rf")
 CONVEX_MODELS = ("linear", "rf")  # a trained linear readout: fitted to convergence by L-BFGS
@@ -60,7 +63,7 @@ class TrainConfig(Config):
     p: int = param(97, Int(2, 1000), "Modulus p (a prime ≥ 3 for op=div).")
     op: str = param("add", Choice(OPS), "Operation: (a op b) mod p.")
     train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True),
-                              "Training fraction α of all pairs (modular).")
+                              "Training fraction α of all pairs (modular), of the data set's training images (images).")
     fact_frac: float = param(0.35, Real(0.0, 1.0, hi_open=True),
                              "Fraction ξ of the training labels replaced by random ones: the facts.", member=True,
                              deprecated=("corrupt",))
@@ -82,7 +85,14 @@ class TrainConfig(Config):
     # your own data
     data_path: str | None = param(None, Maybe(Text(nonempty=True), "none; task arrays needs one"),
                                   "arrays: the data file (.npz with x, y [, facts, x_test, y_test]; x*.npy with "
-                                  "y*.npy beside it; or .csv with a y column [and facts]).")
+                                  "y*.npy beside it; or .csv with a y column [and facts]); images: the folder "
+                                  "with the MNIST / Fashion / CIFAR-10 files.")
+    dataset: str = param("digits", Choice(IMAGE_DATASETS), "images: the data set (digits and mnist1d need no files).")
+    classes: str | None = param(None, Maybe(Text(nonempty=True), "all classes"),
+                                "images: the classes kept, comma-separated (e.g. 0,1,7), renumbered 0..C−1.")
+    normalize: str = param("standard", Choice(NORMALIZATIONS),
+                           "images: input normalisation from the training images (standard: per-feature z-score; "
+                           "unit: divide by the largest value; l2: unit-norm rows; none).")
     test_frac: float = param(0.2, Real(0.0, 1.0, lo_open=True, hi_open=True),
                              "arrays: fraction held out as the test set when the file has no x_test.")
     # model
@@ -149,15 +159,22 @@ class TrainConfig(Config):
         if self.model == "rf" and self.act not in RF_ACTS:
             raise self.reject("act", f"{' | '.join(RF_ACTS)} for model=rf (the activations the RAF theory covers)")
         if self.model in ("mlp", "transformer") and self.act not in MLP_ACTS:
-            raise self.reject("act", f"{' | '.join(MLP_ACTS)} for model={self.model} (sign has no gradient)")
+            raise self.reject("act", f"{' | '.join(MLP_ACTS)} for model={self.model} (tanh, erf and sign: model rf)")
         if self.task == "modular":
             total, ntr = n_examples(self), train_count(self)
             if ntr < 1 or ntr >= total:
                 raise self.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} "
                                                 "pairs")
+        if self.task == "images" and self.classes is not None:
+            try:
+                picked = [int(c) for c in self.classes.split(",")]
+            except ValueError:
+                picked = []
+            if len(picked) < 2 or len(set(picked)) != len(picked) or min(picked) < 0:
+                raise self.reject("classes", "two or more distinct class numbers ≥ 0, comma-separated, e.g. 0,1")
         if self.task == "arrays" and not self.data_path:
             raise self.reject("data_path", "the data file for task=arrays (.npz, .npy or .csv)")
-        if self.task != "arrays" and self.batch_size > train_count(self):
+        if self.task not in ("arrays", "images") and self.batch_size > train_count(self):
             raise self.reject("batch_size", f"0 (full batch) or ≤ the {train_count(self)} training examples")
         if self.batchnorm and self.batch_size == 1:
             raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
@@ -220,6 +237,8 @@ def n_examples(cfg: TrainConfig) -> int:
         return raf_train_count(cfg.alpha, cfg.d) + cfg.test_size
     if cfg.task == "arrays":
         return array_counts(cfg)[0] + array_counts(cfg)[1]
+    if cfg.task == "images":
+        return train_count(cfg)
     return cfg.p * (cfg.p - 1) if cfg.op == "div" else cfg.p * cfg.p
 
 
@@ -230,6 +249,9 @@ def train_count(cfg: TrainConfig) -> int:
         return raf_train_count(cfg.alpha, cfg.d)
     if cfg.task == "arrays":
         return array_counts(cfg)[0]
+    if cfg.task == "images":  # an estimate for planning (classes taken as equally frequent); the split is exact
+        share = 1.0 if cfg.classes is None else len(cfg.classes.split(",")) / 10
+        return max(int(cfg.train_frac * IMAGE_TRAIN_SIZES[cfg.dataset] * share), 1)
     return int(cfg.train_frac * n_examples(cfg))
 
 

@@ -6,10 +6,10 @@ Tasks are plug-ins (``tasks.base.Task``): one module each, listed in ``REGISTRY`
 from __future__ import annotations
 
 from rulesfacts.config.train import TASKS, TrainConfig
-from rulesfacts.tasks import arrays, modular, parity, raf
+from rulesfacts.tasks import arrays, image_task, modular, parity, raf
 from rulesfacts.tasks.base import Split, Task
 
-REGISTRY: dict[str, Task] = {t.name: t for t in (modular.TASK, parity.TASK, raf.TASK, arrays.TASK)}
+REGISTRY: dict[str, Task] = {t.name: t for t in (modular.TASK, parity.TASK, raf.TASK, arrays.TASK, image_task.TASK)}
 assert tuple(REGISTRY) == TASKS, "every task named in config/train.py has a module here, in the same order"
 
 
