@@ -95,7 +95,11 @@ def test_memscore_command_writes_the_table_histogram_and_json(tmp_path, capsys):
     from rulesfacts.report.memscore_section import memscore_data
 
     block = memscore_data(out)
-    assert block["roc_auc"] == summary["roc_auc"] and sum(block["histogram"]["facts"]) == summary["n_facts"]
+    import pandas as pd
+
+    scored = pd.read_csv(out / "memscores.csv").dropna(subset=["score"])
+    assert summary["n_unscored"] == 80 - len(scored)  # 4 members: some examples always in, or always out
+    assert block["roc_auc"] == summary["roc_auc"] and sum(block["histogram"]["facts"]) == scored.is_fact.sum()
     (out / "memscore.json").write_text("[1, 2]")
     with pytest.raises(DataFileError):
         memscore_data(out)

@@ -45,7 +45,7 @@ def test_logistic_fit_is_stationary_and_members_do_not_depend_on_their_ensemble(
     torch.testing.assert_close(pair.model.a[1], alone.model.a[0], rtol=0, atol=1e-12)
     z = pair.model.design(pair.data.x_train)[0]
     s = (2 * pair.data.y_train[0] - 1).double()
-    a = pair.model.a[0]
+    a = pair.model.a[0].detach()
     grad = z.T @ (-s * torch.sigmoid(-s * (z @ a))) + 0.05 * a
     assert float(grad.abs().max()) <= 1e-9 * (1 + float((z.T @ s).abs().max()))
 
