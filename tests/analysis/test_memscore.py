@@ -85,6 +85,7 @@ def test_memscore_command_writes_the_table_histogram_and_json(tmp_path, capsys):
     summary = json.loads(stdout)
     for key in ("roc_auc", "precision_at_facts", "seconds", "train_seconds_single"):
         assert key in summary
+    assert summary["members"] == 4 and summary["keep"] == 0.5
     assert 0.0 <= summary["roc_auc"] <= 1.0
     table = (out / "memscores.csv").read_text().splitlines()
     assert table[0].startswith("index,score,se") and len(table) == 1 + 80

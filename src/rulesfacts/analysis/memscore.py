@@ -59,7 +59,8 @@ class MemScores:
 
         single = self.train_seconds_single
         return {"n_train": int(len(t)), "n_facts": self.n_facts,
-                "n_unscored": int((~np.isfinite(t.score)).sum()),  # never held out, or never trained on "members": self.members, "keep": self.keep,
+                "n_unscored": int((~np.isfinite(t.score)).sum()),  # never held out, or never trained on
+                "members": self.members, "keep": self.keep,
                 "roc_auc": self.roc_auc, "precision_at_facts": self.precision_at_facts,
                 "mean_score_facts": mean(facts.score), "mean_score_clean": mean(clean.score),
                 "mean_se": mean(t.se), "seconds": round(self.seconds, 3),
