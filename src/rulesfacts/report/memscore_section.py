@@ -10,7 +10,8 @@ from rulesfacts.errors import DataFileError
 from rulesfacts.io import read_json
 
 SECTION_KEYS = ("members", "keep", "n_train", "n_facts", "n_unscored", "roc_auc", "precision_at_facts",
-                "mean_score_facts", "mean_score_clean", "mean_se", "seconds", "train_seconds_single", "cost_vs_single", "histogram")
+                "mean_score_facts", "mean_score_clean", "mean_se", "seconds", "train_seconds_single", "cost_vs_single",
+                "histogram")
 
 
 def memscore_data(run_dir: Path) -> dict[str, Any] | None:
