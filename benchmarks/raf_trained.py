@@ -1,9 +1,10 @@
 """RAF data trained by the trainer against the theory: linear and random-features readouts, and a
 two-layer network that learns its features, at (α, ε, λ) ∈ {1, 3} × {0.1, 0.3} × {0.01, 1}.
 
-    python benchmarks/raf_trained.py convex            # d = 1000, 5 seeds → results/raf_trained_convex.json
+    python benchmarks/raf_trained.py convex            # d = 1000, 5 seeds → results/raf_trained_convex_d1000.json
     python benchmarks/raf_trained.py mlp               # the MLP (d = 250, same α, ε, λ) → raf_trained_mlp.json
-    python benchmarks/raf_trained.py figure            # docs/figures/raf-trained.png + results/raf_trained.md
+    python benchmarks/raf_trained.py figure --d 400    # the readouts at that d → docs/figures/raf-trained.png,
+                                                       # results/raf_trained.md
 
 Every learner of one point trains its seeds as one ensemble (members differ in seed and data seed;
 seed s draws the same data for every learner). E_gen is the error on 4000 fresh rule-labelled
@@ -67,7 +68,7 @@ def run_convex(d: int, seeds: int) -> None:
                **measure(cfgs), **theory(model, loss, alpha, eps, lam)}
         rows.append(row)
         print(json.dumps(row), flush=True)
-        write_json(RESULTS / "raf_trained_convex.json", rows)
+        write_json(RESULTS / f"raf_trained_convex_d{d}.json", rows)
 
 
 def run_mlp(d: int, seeds: int) -> None:
@@ -82,13 +83,13 @@ def run_mlp(d: int, seeds: int) -> None:
         write_json(RESULTS / "raf_trained_mlp.json", rows)
 
 
-def figure() -> None:
+def figure(d: int) -> None:
     import matplotlib.pyplot as plt
 
     from rulesfacts.plotting import save_figure
     from rulesfacts.theory import theory_curve
 
-    convex = json.loads((RESULTS / "raf_trained_convex.json").read_text())
+    convex = json.loads((RESULTS / f"raf_trained_convex_d{d}.json").read_text())
     mlp_path = RESULTS / "raf_trained_mlp.json"
     mlp = json.loads(mlp_path.read_text()) if mlp_path.is_file() else []
     colors = {"linear square": "C0", "linear logistic": "C1", "rf square": "C2"}
@@ -133,7 +134,7 @@ def figure() -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", choices=("convex", "mlp", "figure"))
-    ap.add_argument("--d", type=int, default=None, help="input dimension (default 1000 convex, 250 mlp)")
+    ap.add_argument("--d", type=int, default=None, help="input dimension (default 1000 convex and figure, 250 mlp)")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per point (default 5 convex, 3 mlp)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1: a shared machine)")
     args = ap.parse_args()
@@ -145,4 +146,4 @@ if __name__ == "__main__":
     elif args.what == "mlp":
         run_mlp(args.d or 250, args.seeds or 3)
     else:
-        figure()
+        figure(args.d or 1000)
