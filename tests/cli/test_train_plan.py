@@ -4,7 +4,7 @@ once when bfloat16 is emulated on this CPU."""
 import pytest
 
 from rulesfacts import runtime
-from rulesfacts.bench.estimate import describe, estimate_run
+from rulesfacts.bench.estimate import duration_text, estimate_run
 from rulesfacts.bench.trainer import useful_flops
 from rulesfacts.config.train import TrainConfig
 from tests.cli_helpers import run_cli
@@ -28,8 +28,8 @@ def test_the_estimate_is_the_flop_count_over_the_measured_rate():
 
 
 @pytest.mark.parametrize("s, text", [(12, "12 s"), (600, "10.0 min"), (7200, "2.0 h")])
-def test_describe(s, text):
-    assert describe(s) == text
+def test_duration_text(s, text):
+    assert duration_text(s) == text
 
 
 @pytest.mark.parametrize("flags, native", [("flags : fpu avx2 avx512f", False), ("flags : avx512f avx512_bf16", True),

@@ -37,7 +37,7 @@ def estimate_run(cfg: TrainConfig, budget_s: float = 1.0) -> Estimate:
     return Estimate(total, rate, total / rate, 3 * calls + 2)
 
 
-def describe(seconds_: float) -> str:
+def duration_text(seconds_: float) -> str:
     """``73 s``, ``4.2 min``, ``1.5 h``."""
     if seconds_ < 90:
         return f"{seconds_:.0f} s"

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "rulesfacts.cli.train",
     "rulesfacts.cli.analyze",
     "rulesfacts.cli.compare",
+    "rulesfacts.cli.memscore",
     "rulesfacts.cli.sweep",
     "rulesfacts.cli.report",
     "rulesfacts.cli.bench",

@@ -27,6 +27,15 @@ def run_summary(result: RunResult) -> dict[str, Any]:
     return out
 
 
+def add_to_summary(run_dir: Path, extra: dict[str, Any]) -> None:
+    """Add keys to RUN_DIR/summary.json (the report's summary table shows every key there)."""
+    from rulesfacts.io import read_json, write_json
+    from rulesfacts.training.rundir import SUMMARY
+
+    path = run_dir / SUMMARY
+    write_json(path, read_json(path) | extra)
+
+
 def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool, overwrite: bool = False,
                    tensorboard: Path | None = None, callbacks: list[Callback] | None = None) -> RunResult:
     from rulesfacts.report.run_report import plot_run_curves
@@ -54,15 +63,15 @@ def announce(cfg: TrainConfig, out: Path, estimate: bool) -> None:
             "slower than float32 here")
     if not estimate:
         return
-    from rulesfacts.bench.estimate import describe, estimate_run
+    from rulesfacts.bench.estimate import duration_text, estimate_run
+    from rulesfacts.tasks import describe
 
-    task = (f"({cfg.op}) mod {cfg.p}, α={cfg.train_frac}" if cfg.task == "modular"
-            else f"{cfg.k}-sparse parity of {cfg.n_bits} bits")
-    say(f"training: {cfg.task} {task}, ξ={cfg.fact_frac} facts; {cfg.model} width {cfg.width}; {cfg.epochs} "
-        f"epochs; ensemble of 1; on {device.type} ({cfg.dtype}) → {out}")
+    model = f"{cfg.model} width {cfg.width}" if cfg.model in ("mlp", "transformer") else cfg.model
+    say(f"training: {describe(cfg)}, ξ={cfg.fact_frac} facts; {model}; {cfg.epochs} epochs; ensemble of 1; "
+        f"on {device.type} ({cfg.dtype}) → {out}")
     e = estimate_run(cfg)
-    say(f"estimated time: about {describe(e.seconds)} ({e.flops / 1e9:.3g} GFLOP at {e.flops_per_second / 1e9:.3g} "
-        f"GFLOP/s measured in {e.probe_epochs} epochs here; other work on the cores changes it)")
+    say(f"estimated time: about {duration_text(e.seconds)} ({e.flops / 1e9:.3g} GFLOP at "
+        f"{e.flops_per_second / 1e9:.3g} GFLOP/s measured in {e.probe_epochs} epochs here; other work on the cores changes it)")
 
 
 class Announce(Callback):
@@ -76,9 +85,10 @@ class Announce(Callback):
         announce(self.cfg, self.out, self.estimate)
 
 
-def finish(result: RunResult, out: Path, as_json: bool) -> None:
-    """The end of `train`: the summary (the verdict as its own line), and where the files are."""
-    summary = run_summary(result)
+def finish(result: RunResult, out: Path, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    """The end of `train`: the summary (``extra`` keys added; the verdict as its own line), and
+    where the files are."""
+    summary = run_summary(result) | (extra or {})
     emit(summary if as_json else {k: v for k, v in summary.items() if k != "verdict"}, as_json, title=f"run {out}")
     if not as_json:
         say(summary["verdict"])
@@ -134,6 +144,8 @@ def register(app: typer.Typer) -> None:
         tensorboard: Path = typer.Option(None, "--tensorboard", help="Also write the logged metrics as TensorBoard "
                                          "event files into this folder (needs the tensorboard package).",
                                          show_default="off"),
+        theory: bool = typer.Option(False, "--theory", help="task raf, model linear/rf: add the RAF theory's "
+                                    "prediction (theory_e_gen, theory_e_mem, ...) to the summary and the report."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network on a task with corrupted labels; write a run folder and curves."""
@@ -150,10 +162,17 @@ def register(app: typer.Typer) -> None:
             if (out / CONFIG).is_file():
                 given = read_config(out).to_dict() | given
         cfg = TrainConfig(**given)
+        predicted: dict[str, Any] = {}
+        if theory:  # a config the theory does not describe fails before training
+            from rulesfacts.theory.api import trained_point_theory
+
+            predicted = trained_point_theory(cfg)
         out = out or new_run_folder(Path("runs"), f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}")
         result = train_and_plot(cfg, out, resume, progress=not quiet, overwrite=overwrite, tensorboard=tensorboard,
                                 callbacks=[Announce(cfg, out, estimate=not (quiet or as_json or resume))])
-        finish(result, out, as_json)
+        if predicted:
+            add_to_summary(out, predicted)
+        finish(result, out, as_json, extra=predicted)
 
     @app.command("demo")
     def demo_cmd(

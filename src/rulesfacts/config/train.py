@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from rulesfacts.config.declare import (
@@ -20,16 +21,25 @@ from rulesfacts.config.declare import (
     Pair,
     PlainData,
     Real,
+    Text,
     how_fields,
     member_fields,
     param,
 )
 
 OPS = ("add", "sub", "mul", "div")
-ACTS = ("quadratic", "relu", "gelu")
-LOSSES = ("mse", "ce")
-TASKS = ("modular", "parity")
-MODELS = ("mlp", "transformer")
+ACTS = ("quadratic", "relu", "gelu", "tanh", "erf", "sign")
+MLP_ACTS = ("quadratic", "relu", "gelu")  # the networks; tanh, erf and sign are random-feature maps
+RF_ACTS = ("sign", "relu", "tanh", "erf")  # the activations the RAF theory's random features take
+LOSSES = ("mse", "ce", "square", "logistic", "hinge")
+MARGIN_LOSSES = ("square", "logistic", "hinge")  # g(s·h) of the margin h = logit₁ − logit₀, s = ±1
+TASKS = ("modular", "parity", "raf", "arrays", "images")
+IMAGE_DATASETS = ("digits", "mnist1d", "mnist", "fashion", "cifar10")  # tasks/images.py reads them
+IMAGE_TRAIN_SIZES = {"digits": 1258, "mnist1d": 4000, "mnist": 60000, "fashion": 60000, "cifar10": 50000}
+NORMALIZATIONS = ("unit", "standard", "l2", "none")
+TWO_CLASS_TASKS = ("parity", "raf", "arrays")  # arrays: the file's labels decide (checked when read)
+MODELS = ("mlp", "transformer", "linear", "rf")
+CONVEX_MODELS = ("linear", "rf")  # a trained linear readout: fitted to convergence by L-BFGS
 FACT_MODES = ("wrong", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16", "tfloat32")
@@ -53,12 +63,13 @@ class TrainConfig(Config):
     p: int = param(97, Int(2, 1000), "Modulus p (a prime ≥ 3 for op=div).")
     op: str = param("add", Choice(OPS), "Operation: (a op b) mod p.")
     train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True),
-                              "Training fraction α of all pairs (modular).")
+                              "Training fraction α of all pairs (modular), of the data set's training images (images).")
     fact_frac: float = param(0.35, Real(0.0, 1.0, hi_open=True),
                              "Fraction ξ of the training labels replaced by random ones: the facts.", member=True,
                              deprecated=("corrupt",))
     fact_mode: str = param("wrong", Choice(FACT_MODES),
-                           "wrong: a fact's label is never the true one; uniform: any label (the paper).",
+                           "wrong: a fact's label is never the true one; uniform: any label (the paper). Two-class "
+                           "tasks: parity flips each fact, raf draws it ±1 at random (the RAF model).",
                            member=True, deprecated=("corrupt_mode",))
     data_seed: int | None = param(None, Maybe(SEED, "the value of seed"), "Seed of the split and the facts.",
                                   member=True)
@@ -66,9 +77,31 @@ class TrainConfig(Config):
     n_bits: int = param(30, Int(1, 1000), "Parity: number of input bits n.")
     k: int = param(3, Int(1, 1000), "Parity: size k of the hidden subset (≤ n_bits).")
     train_size: int = param(1200, Int(1, MAX_SIZE), "Parity: training-set size.", deprecated=("n_train",))
-    test_size: int = param(2000, Int(1, MAX_SIZE), "Parity: test-set size.", deprecated=("n_test",))
+    test_size: int = param(2000, Int(1, MAX_SIZE), "Parity, raf: test-set size (fresh rule-labelled inputs).",
+                           deprecated=("n_test",))
+    # Rules-and-Facts data (Farné et al.): names and meanings as in `rulesfacts theory`
+    d: int = param(200, Int(1, 100_000), "raf: input dimension d (x ~ N(0, I_d), teacher w* ~ N(0, I_d)).")
+    alpha: float = param(2.0, Real(0.0, 10_000.0, lo_open=True), "raf: samples per dimension α, n = round(α·d).")
+    # your own data
+    data_path: str | None = param(None, Maybe(Text(nonempty=True), "none; task arrays needs one"),
+                                  "arrays: the data file (.npz with x, y [, facts, x_test, y_test]; x*.npy with "
+                                  "y*.npy beside it; or .csv with a y column [and facts]); images: the folder "
+                                  "with the MNIST / Fashion / CIFAR-10 files.")
+    dataset: str = param("digits", Choice(IMAGE_DATASETS), "images: the data set (digits and mnist1d need no files).")
+    classes: str | None = param(None, Maybe(Text(nonempty=True), "all classes"),
+                                "images: the classes kept, comma-separated (e.g. 0,1,7), renumbered 0..C−1.")
+    normalize: str = param("standard", Choice(NORMALIZATIONS),
+                           "images: input normalisation from the training images (standard: per-feature z-score; "
+                           "unit: divide by the largest value; l2: unit-norm rows; none).")
+    test_frac: float = param(0.2, Real(0.0, 1.0, lo_open=True, hi_open=True),
+                             "arrays: fraction held out as the test set when the file has no x_test.")
     # model
-    model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, or a one-layer transformer (modular).")
+    model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, a one-layer transformer (modular), a "
+                       "linear model on the inputs, or random features (rf: frozen first layer, trained readout).")
+    kappa: float = param(2.0, Real(0.0, 1000.0, lo_open=True), "rf: features per input dimension κ = p/d.")
+    lam: float | None = param(None, Maybe(Real(0.0), "0.1 for linear/rf, 0 for mlp/transformer"),
+                              "Ridge λ of the summed loss Σ_μ ℓ_μ + λ/2·‖w‖² (as in `rulesfacts theory`; for the "
+                              "networks: a coupled L2 of λ/n_train on the mean loss).", member=True)
     width: int = param(500, Int(1, 100_000), "Hidden width N.")
     act: str = param("quadratic", Choice(ACTS), "Activation of the hidden layer.")
     init_scale: float | None = param(None, Maybe(Real(0.0, lo_open=True), "the paper's σ = 0.5/(2N)^(1/3)"),
@@ -82,7 +115,9 @@ class TrainConfig(Config):
     d_model: int = param(128, Int(1, 100_000), "Transformer width.")
     n_heads: int = param(4, Int(1, 100_000), "Transformer heads (a divisor of d_model).")
     # training
-    loss: str = param("mse", Choice(LOSSES), "Loss: MSE on one-hot targets (the paper) or cross-entropy.")
+    loss: str = param("mse", Choice(LOSSES), "Loss: MSE on one-hot targets (the paper), cross-entropy, or for "
+                      "two classes a loss g(s·h) of the margin h = logit₁ − logit₀ (square ½(1 − sh)², logistic, "
+                      "hinge), summed as in the RAF theory.")
     lr: float = param(1e-2, Real(0.0, lo_open=True), "Learning rate (AdamW).", member=True)
     betas: tuple[float, float] = param((0.9, 0.98), Pair(Real(0.0, 1.0, hi_open=True)), "Adam's (β1, β2).")
     adam_eps: float = param(1e-8, Real(0.0, lo_open=True), "Adam's ε.", deprecated=("eps",))
@@ -112,13 +147,35 @@ class TrainConfig(Config):
         if self.n_heads > self.d_model or self.d_model % self.n_heads:
             raise self.reject("n_heads", f"a divisor of d_model={self.d_model}")
         if self.model == "transformer" and self.task != "modular":
-            raise self.reject("model", "'mlp' for task=parity (the transformer reads (a, b) tokens)")
+            raise self.reject("model", f"mlp, linear or rf for task={self.task} (the transformer reads (a, b) tokens)")
+        if self.model in CONVEX_MODELS and self.task == "modular":
+            raise self.reject("model", "mlp or transformer for task=modular (linear and rf take float inputs, "
+                                       "two classes)")
+        if self.model in CONVEX_MODELS and self.loss not in MARGIN_LOSSES:
+            raise self.reject("loss", f"{' | '.join(MARGIN_LOSSES)} for model={self.model}")
+        if self.loss in MARGIN_LOSSES and self.task not in TWO_CLASS_TASKS:
+            raise self.reject("loss", f"mse | ce for task={self.task} (margin losses need two classes)")
+        if self.model in CONVEX_MODELS and self.batch_size:
+            raise self.reject("batch_size", f"0 for model={self.model} (fitted full batch to convergence)")
+        if self.model == "rf" and self.act not in RF_ACTS:
+            raise self.reject("act", f"{' | '.join(RF_ACTS)} for model=rf (the activations the RAF theory covers)")
+        if self.model in ("mlp", "transformer") and self.act not in MLP_ACTS:
+            raise self.reject("act", f"{' | '.join(MLP_ACTS)} for model={self.model} (tanh, erf and sign: model rf)")
         if self.task == "modular":
             total, ntr = n_examples(self), train_count(self)
             if ntr < 1 or ntr >= total:
                 raise self.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} "
                                                 "pairs")
-        if self.batch_size > train_count(self):
+        if self.task == "images" and self.classes is not None:
+            try:
+                picked = [int(c) for c in self.classes.split(",")]
+            except ValueError:
+                picked = []
+            if len(picked) < 2 or len(set(picked)) != len(picked) or min(picked) < 0:
+                raise self.reject("classes", "two or more distinct class numbers ≥ 0, comma-separated, e.g. 0,1")
+        if self.task == "arrays" and not self.data_path:
+            raise self.reject("data_path", "the data file for task=arrays (.npz, .npy or .csv)")
+        if self.task not in ("arrays", "images") and self.batch_size > train_count(self):
             raise self.reject("batch_size", f"0 (full batch) or ≤ the {train_count(self)} training examples")
         if self.batchnorm and self.batch_size == 1:
             raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
@@ -135,6 +192,13 @@ class TrainConfig(Config):
     def effective_init_scale(self) -> float:
         """σ = 0.5 / (2N)^(1/3): the init of the paper's public code (0.05 at N = 500)."""
         return self.init_scale if self.init_scale is not None else 0.5 / (2 * self.width) ** (1 / 3)
+
+    @property
+    def effective_lam(self) -> float:
+        """λ of the summed loss: given, else 0.1 for linear/rf (the theory's default), 0 otherwise."""
+        if self.lam is not None:
+            return self.lam
+        return 0.1 if self.model in CONVEX_MODELS else 0.0
 
     @property
     def effective_lr(self) -> float:
@@ -170,10 +234,39 @@ def n_examples(cfg: TrainConfig) -> int:
     """Size of the full example set the train/test split is drawn from."""
     if cfg.task == "parity":
         return cfg.train_size + cfg.test_size
+    if cfg.task == "raf":
+        return raf_train_count(cfg.alpha, cfg.d) + cfg.test_size
+    if cfg.task == "arrays":
+        return array_counts(cfg)[0] + array_counts(cfg)[1]
+    if cfg.task == "images":
+        return train_count(cfg)
     return cfg.p * (cfg.p - 1) if cfg.op == "div" else cfg.p * cfg.p
 
 
 def train_count(cfg: TrainConfig) -> int:
     if cfg.task == "parity":
         return cfg.train_size
+    if cfg.task == "raf":
+        return raf_train_count(cfg.alpha, cfg.d)
+    if cfg.task == "arrays":
+        return array_counts(cfg)[0]
+    if cfg.task == "images":  # an estimate for planning (classes taken as equally frequent); the split is exact
+        share = 1.0 if cfg.classes is None else len(cfg.classes.split(",")) / 10
+        return max(int(cfg.train_frac * IMAGE_TRAIN_SIZES[cfg.dataset] * share), 1)
     return int(cfg.train_frac * n_examples(cfg))
+
+
+def array_counts(cfg: TrainConfig) -> tuple[int, int]:
+    """(train, test) sizes of task arrays: the file's test set, else round(test_frac·n) held out."""
+    from rulesfacts.io import read_arrays
+
+    a = read_arrays(Path(cfg.data_path))
+    if "y_test" in a:
+        return len(a["y"]), len(a["y_test"])
+    n_test = min(max(int(round(cfg.test_frac * len(a["y"]))), 1), len(a["y"]) - 1)
+    return len(a["y"]) - n_test, n_test
+
+
+def raf_train_count(alpha: float, d: int) -> int:
+    """n = round(α·d), at least 1: the RAF training-set size (as ``rulesfacts simulate`` draws it)."""
+    return max(int(round(alpha * d)), 1)

@@ -17,6 +17,10 @@ def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> 
     if cfg.model == "mlp":
         return EnsembleMLP(cfgs, n_in=split.vocab or split.x_train.shape[1], n_out=split.n_classes,
                            tokens=split.vocab > 0).to(device)
+    if cfg.model in ("linear", "rf"):
+        from rulesfacts.models.linear import EnsembleLinear
+
+        return EnsembleLinear(cfgs, n_in=split.x_train.shape[1]).to(device)
     if cfg.model == "transformer":
         from rulesfacts.models.transformer import EnsembleTransformer
 

@@ -45,6 +45,11 @@ class EnsembleModel(nn.Module):
         """The hand-written training path when this model's graph has one, else None (autograd)."""
         return None
 
+    def convex(self) -> bool:
+        """True for a model whose training is a convex problem in a readout over a fixed design
+        (``models.linear``): the trainer then fits it to convergence (``training.steps.ConvexStep``)."""
+        return False
+
     def configure_path(self, kernels: object = None, block_elems: int = 0) -> None:
         """Set up the hand-written path (compiled kernels, block size); no-op without one."""
 

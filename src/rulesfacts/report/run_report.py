@@ -20,6 +20,8 @@ from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, SUBSET_COLORS, SUBSET
 from rulesfacts.report import task_views as views
 from rulesfacts.report.encode import even_indices, quantize, quantize_unit, rounded, rounded_list
 from rulesfacts.report.figures import plot_curves
+from rulesfacts.report.memscore_section import memscore_data
+from rulesfacts.tasks import describe
 from rulesfacts.training.rundir import Run
 
 # (subset key, metrics.csv column) of the accuracy and loss panels; prune_curve's table has the
@@ -266,14 +268,14 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
             "norms": norm_curves(run.metrics, opts.max_points), "part_colors": list(PART_COLORS),
             "class_colors": CLASS_COLORS,
             "subset_colors": {"clean": SUBSET_COLORS["clean"], "fact": SUBSET_COLORS["facts_memorized"],
-                              "test": SUBSET_COLORS["test"]}}
+                              "test": SUBSET_COLORS["test"]},
+            "memscore": memscore_data(run.path)}
 
 
 def run_title(c) -> str:
     """A one-line description of a run's config for figure titles."""
-    data = (f"parity n={c.n_bits} k={c.k} train_size={c.train_size}" if c.task == "parity"
-            else f"{c.op} mod {c.p} α={c.train_frac}")
-    model = f"transformer d={c.d_model}" if c.model == "transformer" else f"MLP N={c.width} {c.act}"
+    data = f"{c.op} mod {c.p} α={c.train_frac}" if c.task == "modular" else describe(c)
+    model = views.model_line(c)
     regs = ", ".join(f"{k}={getattr(c, k):g}" for k in ("wd", "l1", "l2", "dropout") if getattr(c, k))
     bn = ", BatchNorm" if c.batchnorm else ""
     return f"{data} ξ={c.fact_frac} · {model} · {regs or 'no regularization'}{bn}"

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rulesfacts.report.encode import half, rounded, rounded_list
+from rulesfacts.tasks import describe
 
 FOURIER_TASKS = ("modular",)
 STAR_FREQS = 6  # key frequencies offered in the star view (the most used ones)
@@ -40,19 +41,27 @@ def header_fields(cfg: Any) -> list[tuple[str, Any]]:
         out += [("p", cfg.p), ("op", cfg.op), ("α", cfg.train_frac)]
     elif kind == "parity":
         out += [("n", cfg.n_bits), ("k", cfg.k), ("train size", cfg.train_size), ("test size", cfg.test_size)]
-    else:
-        out += [(name.replace("_", " "), getattr(cfg, name)) for name in ("train_size", "test_size")
-                if hasattr(cfg, name)]
+    else:  # every other task names its own data (tasks.REGISTRY)
+        out += [("data", describe(cfg))]
     out += [("ξ", cfg.fact_frac)]
-    out += [("model", f"transformer d={cfg.d_model}" if cfg.model == "transformer" else f"{cfg.model} N={cfg.width}")]
-    if cfg.model != "transformer":
-        out += [("act", cfg.act)]
+    out += [("model", model_line(cfg))]
     out += [("loss", cfg.loss), ("lr", cfg.lr)]
     out += [(name, getattr(cfg, name)) for name in ("wd", "l1", "l2", "dropout") if getattr(cfg, name, 0)]
     if not any(getattr(cfg, name, 0) for name in ("wd", "l1", "l2", "dropout")):
         out += [("regularization", "none")]
     out += [("seed", cfg.seed), ("epochs", cfg.epochs)]
     return out
+
+
+def model_line(c: Any) -> str:
+    """The model of a config in a few words (with its activation where it has one)."""
+    if c.model == "transformer":
+        return f"transformer d={c.d_model}"
+    if c.model == "linear":
+        return f"linear λ={c.effective_lam:g}"
+    if c.model == "rf":
+        return f"random features κ={c.kappa:g} {c.act} λ={c.effective_lam:g}"
+    return f"MLP N={c.width} {c.act}"
 
 
 def config_line(cfg: Any) -> str:

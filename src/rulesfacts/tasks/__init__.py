@@ -1,22 +1,26 @@
-"""Data: each task turns a ``TrainConfig`` into a ``Split`` (train with its facts, and test)."""
+"""Data: each task turns a ``TrainConfig`` into a ``Split`` (train with its facts, and test).
+
+Tasks are plug-ins (``tasks.base.Task``): one module each, listed in ``REGISTRY``.
+"""
 
 from __future__ import annotations
 
-from rulesfacts.config.train import TrainConfig
-from rulesfacts.tasks.base import Split
+from rulesfacts.config.train import TASKS, TrainConfig
+from rulesfacts.tasks import arrays, image_task, modular, parity, raf
+from rulesfacts.tasks.base import Split, Task
+
+REGISTRY: dict[str, Task] = {t.name: t for t in (modular.TASK, parity.TASK, raf.TASK, arrays.TASK, image_task.TASK)}
+assert tuple(REGISTRY) == TASKS, "every task named in config/train.py has a module here, in the same order"
 
 
 def make_split(cfg: TrainConfig) -> Split:
     """The train/test split of ``cfg.task``, deterministic in ``cfg.effective_data_seed``."""
-    if cfg.task == "modular":
-        from rulesfacts.tasks.modular import modular_split
-
-        return modular_split(cfg.p, cfg.op, cfg.train_frac, cfg.fact_frac, cfg.fact_mode, cfg.effective_data_seed)
-    if cfg.task == "parity":
-        from rulesfacts.tasks.parity import parity_split
-
-        return parity_split(cfg.n_bits, cfg.k, cfg.train_size, cfg.test_size, cfg.fact_frac, cfg.effective_data_seed)
-    raise AssertionError(cfg.task)  # the config checker rejects unknown tasks
+    return REGISTRY[cfg.task].split(cfg)
 
 
-__all__ = ["Split", "make_split"]
+def describe(cfg: TrainConfig) -> str:
+    """One line naming the data of ``cfg`` (its task and the fields that set it)."""
+    return REGISTRY[cfg.task].describe(cfg)
+
+
+__all__ = ["REGISTRY", "Split", "Task", "describe", "make_split"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,3 +48,18 @@ def corrupt_labels(y: np.ndarray, n_facts: int, n_classes: int, mode: str, rng: 
     else:
         y[:n_facts] = rng.integers(0, n_classes, size=n_facts)
     return y
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as a plug-in: its name (the value of ``TrainConfig.task``), the function that draws
+    its ``Split`` from a config, and a one-line description of its data for summaries and reports.
+
+    Everything else (the trainer, the subset metrics, sweeps, phases, run folders and reports)
+    reads only the ``Split``, so a new task is one module that defines ``TASK = Task(...)``, its
+    line in ``tasks.REGISTRY`` and its fields in ``config/train.py``.
+    """
+
+    name: str
+    split: Callable[[Any], Split]  # TrainConfig → Split, deterministic in cfg.effective_data_seed
+    describe: Callable[[Any], str]  # TrainConfig → e.g. "modular p=97 op=add"

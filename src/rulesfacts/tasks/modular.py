@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rulesfacts.tasks.base import Split, corrupt_labels
+from rulesfacts.config.train import TrainConfig
+from rulesfacts.tasks.base import Split, Task, corrupt_labels
 
 
 def all_pairs(p: int, op: str) -> tuple[np.ndarray, np.ndarray]:
@@ -49,3 +50,10 @@ def modular_split(p: int, op: str, train_frac: float, fact_frac: float, fact_mod
         x_train=tokens[:n_train], y_train=y_train, y_train_true=y[:n_train], is_fact=is_fact,
         x_test=tokens[n_train:], y_test=y[n_train:], n_classes=p, vocab=2 * p,
     )
+
+
+def split_of(cfg: TrainConfig) -> Split:
+    return modular_split(cfg.p, cfg.op, cfg.train_frac, cfg.fact_frac, cfg.fact_mode, cfg.effective_data_seed)
+
+
+TASK = Task("modular", split_of, lambda c: f"modular p={c.p} op={c.op}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rulesfacts.tasks.base import Split
+from rulesfacts.config.train import TrainConfig
+from rulesfacts.tasks.base import Split, Task
 
 SUBSET_STREAM = 0x5A17  # the subset has its own RNG stream: same seed → same subset, any sizes
 
@@ -43,3 +44,10 @@ def parity_split(n_bits: int, k: int, n_train: int, n_test: int, fact_frac: floa
         x_train=x[:n_train], y_train=y_train, y_train_true=y[:n_train], is_fact=is_fact,
         x_test=x[n_train:], y_test=y[n_train:], n_classes=2, vocab=0,
     )
+
+
+def split_of(cfg: TrainConfig) -> Split:
+    return parity_split(cfg.n_bits, cfg.k, cfg.train_size, cfg.test_size, cfg.fact_frac, cfg.effective_data_seed)
+
+
+TASK = Task("parity", split_of, lambda c: f"parity n={c.n_bits} k={c.k} train_size={c.train_size}")

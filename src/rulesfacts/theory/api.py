@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rulesfacts.config.train import TrainConfig
+from rulesfacts.errors import ConfigError
 from rulesfacts.runtime import track
 from rulesfacts.theory import error_rates
 from rulesfacts.theory.bayes import bayes_point
@@ -67,3 +69,17 @@ def theory_curve(learner: str, loss: str = "square", alphas: Iterable[float] = (
     return df[[*CURVE_COLUMNS, *[c for c in df.columns if c not in CURVE_COLUMNS]]]
 
 
+
+
+def trained_point_theory(cfg: TrainConfig) -> dict[str, Any]:
+    """The theory's prediction for a training run on RAF data (``TrainConfig`` with task raf and
+    model linear or rf): E_gen, E_mem and the overlaps, keyed ``theory_*`` so they sit beside the
+    run's measured ``e_gen`` and ``e_mem``. The state evolution is the d → ∞ limit of that run."""
+    if cfg.task != "raf":
+        raise ConfigError("task", cfg.task, "raf (the theory describes the Rules-and-Facts data)")
+    if cfg.model not in ("linear", "rf"):
+        raise ConfigError("model", cfg.model, "linear | rf (the theory covers trained readouts; an MLP learns "
+                                              "its features)")
+    params: dict[str, Any] = {"kappa": cfg.kappa, "act": cfg.act} if cfg.model == "rf" else {}
+    out = solve_point(cfg.model, cfg.loss, cfg.alpha, cfg.fact_frac, cfg.effective_lam, **params)
+    return {f"theory_{k}": out[k] for k in ("e_gen", "e_mem", "m", "q") if out.get(k) is not None}

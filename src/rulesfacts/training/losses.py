@@ -18,6 +18,19 @@ def member_loss(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tenso
         return (logits.pow(2).sum(dim=(1, 2)) - 2 * picked.sum(dim=1) + n) / (n * c)
     if kind == "ce":
         return F.cross_entropy(logits.reshape(m * n, c), y.reshape(m * n), reduction="none").view(m, n).mean(1)
+    return margin_loss(logits[..., 1] - logits[..., 0], y, kind).mean(1)
+
+
+def margin_loss(h: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    """Per-example g(s·h) of the margin h (two classes, s = 2y − 1 = ±1), the losses of the RAF
+    theory (``theory.losses``): square ½(1 − sh)², logistic log(1 + e^{−sh}), hinge max(0, 1 − sh)."""
+    z = (2 * y - 1).to(h.dtype) * h
+    if kind == "square":
+        return 0.5 * (1 - z) ** 2
+    if kind == "logistic":
+        return F.softplus(-z)
+    if kind == "hinge":
+        return F.relu(1 - z)
     raise ValueError(f"unknown loss {kind!r}")
 
 

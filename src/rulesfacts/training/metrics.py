@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from rulesfacts.training.losses import member_loss
+from rulesfacts.training.losses import margin_loss, member_loss
 
 METRIC_NAMES = (
     "train_loss", "train_acc", "clean_loss", "clean_acc", "facts_loss", "facts_memorized",
@@ -69,7 +69,9 @@ def _per_example_loss(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch
         c = logits.shape[-1]
         picked = logits.gather(2, y.unsqueeze(2)).squeeze(2)
         return (logits.pow(2).sum(2) - 2 * picked + 1) / c
-    return torch.nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none")
+    if kind == "ce":
+        return torch.nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none")
+    return margin_loss(logits[..., 1] - logits[..., 0], y, kind)
 
 
 def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -196,10 +196,111 @@ class DeviceStep(HandWrittenStep):
         return f"{type(self).__name__}(compiled={self.compiled}, cuda_graph={self.cuda_graph})"
 
 
+class ConvexStep(StepPath):
+    """A convex readout (``models.linear``) fitted to convergence: each step is one L-BFGS iteration
+    (Nocedal & Wright 2006, Alg. 7.4 and 7.5; backtracking Armijo line search) of every member at
+    once, batched over the member axis, in float64, on Σ_μ g(s_μ h_μ) + λ/2‖a‖², h = Z a: the
+    objective of the RAF theory (``theory.simulate``). Each member has its own step length and
+    curvature history, so its fit does not depend on its ensemble. The design Z of the training
+    set is computed once. A member whose gradient is below ``gtol``·(1 + ‖Zᵀs‖_∞) (max norm) stops
+    moving. Full batch only (minibatches would change the objective)."""
+
+    name = "convex"
+
+    def __init__(self, gtol: float = 1e-9, history: int = 20):
+        super().__init__(compiled=False)
+        self.gtol, self.history = gtol, history
+        self.z: torch.Tensor | None = None  # (M, n, D)
+        self.s = self.lam = self.tol = torch.empty(0)
+        self.pairs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []  # (s_k, y_k, ρ_k)
+
+    def prepare(self, trainer: Trainer) -> None:
+        model = trainer.model
+        if not model.convex():
+            raise ValueError("the convex step fits linear readouts (model linear or rf); use AutogradStep")
+        model.pin(trainer.data.x_train)
+        model.pin(trainer.data.x_test)
+
+    def value_and_grad(self, a: torch.Tensor, loss: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Objective (M,) and gradient (M, D): Zᵀ(s∘g'(s∘Za)) + λa."""
+        z = self.s * torch.bmm(self.z, a.unsqueeze(2)).squeeze(2)
+        if loss == "square":
+            value, slope = 0.5 * (1 - z) ** 2, z - 1
+        elif loss == "logistic":
+            value, slope = torch.nn.functional.softplus(-z), -torch.sigmoid(-z)
+        else:  # hinge: a subgradient where z = 1
+            value, slope = torch.relu(1 - z), -(z < 1).to(z.dtype)
+        grad = torch.bmm((self.s * slope).unsqueeze(1), self.z).squeeze(1) + self.lam[:, None] * a
+        return value.sum(1) + 0.5 * self.lam * (a * a).sum(1), grad
+
+    def direction(self, g: torch.Tensor) -> torch.Tensor:
+        """−H g by the two-loop recursion, per member (pairs with ρ = 0 drop out)."""
+        q, alphas = g.clone(), []
+        for s, y, rho in reversed(self.pairs):
+            al = rho * (s * q).sum(1)
+            q -= al[:, None] * y
+            alphas.append(al)
+        if self.pairs:
+            s, y, rho = self.pairs[-1]
+            yy = (y * y).sum(1)
+            q *= torch.where((rho > 0) & (yy > 0), (s * y).sum(1) / yy.clamp(min=1e-300), 1.0)[:, None]
+        for (s, y, rho), al in zip(self.pairs, reversed(alphas), strict=True):
+            q += (al - rho * (y * q).sum(1))[:, None] * s
+        return -q
+
+    @torch.no_grad()
+    def step(self, trainer: Trainer, x: torch.Tensor, y: torch.Tensor, full_batch: bool) -> None:
+        if not full_batch:
+            raise ValueError("the convex step is full batch (batch_size 0)")
+        loss, model = trainer.cfg.loss, trainer.model
+        if self.z is None:
+            self.z = model.design(trainer.data.x_train)
+            self.s = (2 * trainer.data.y_train - 1).to(torch.float64)
+            self.lam = torch.tensor([c.effective_lam for c in trainer.cfgs], dtype=torch.float64,
+                                    device=self.z.device)
+            scale = torch.bmm(self.s.unsqueeze(1), self.z).squeeze(1).abs().amax(1)
+            self.tol = self.gtol * (1 + scale)
+        a = model.a.detach().clone()
+        f, g = self.value_and_grad(a, loss)
+        active = g.abs().amax(1) > self.tol
+        if not bool(active.any()):
+            return
+        d = self.direction(g) * active[:, None]
+        slope = (g * d).sum(1)
+        bad = slope >= 0  # not a descent direction (numerical): restart that member on −g
+        d = torch.where(bad[:, None], -g * active[:, None], d)
+        slope = (g * d).sum(1)
+        t = self.first_step(g)
+        # f is a sum of ~n terms: its rounding, ~1e-13·|f| here, hides decreases near the optimum,
+        # so the test allows it (else the last iterations would halve t to nothing)
+        slack = 1e-12 * (1 + f.abs())
+        for _ in range(60):  # Armijo: f(a + t d) ≤ f + 1e-4·t·∇f·d, halving t where it fails
+            f_new, g_new = self.value_and_grad(a + t[:, None] * d, loss)
+            fail = active & (f_new > f + 1e-4 * t * slope + slack)
+            if not bool(fail.any()):
+                break
+            t = torch.where(fail, t / 2, t)
+        step = t[:, None] * d * active[:, None]
+        ydiff = g_new - g
+        sy = (step * ydiff).sum(1)
+        rho = torch.where(active & (sy > 1e-12 * (ydiff * ydiff).sum(1).sqrt() * step.norm(dim=1)),
+                          1.0 / sy.clamp(min=1e-300), 0.0)
+        self.pairs = [*self.pairs, (step, ydiff, rho)][-self.history:]
+        model.a.copy_(a + step)
+
+    def first_step(self, g: torch.Tensor) -> torch.Tensor:
+        """Unit step once curvature pairs scale the direction; before, a step of length 1 in max norm."""
+        if self.pairs:
+            return torch.ones(g.shape[0], dtype=g.dtype, device=g.device)
+        return 1.0 / g.abs().amax(1).clamp(min=1e-300)
+
+
 def default_step(model: EnsembleModel, compiled: bool) -> StepPath:
-    """The hand-written path where the model has one, laid out by the device the model lives on
-    (``DeviceStep`` on CUDA, ``HandWrittenStep`` on the CPU), else autograd; compiled or not as
-    configured."""
+    """The convex fit for linear readouts; else the hand-written path where the model has one,
+    laid out by the device the model lives on (``DeviceStep`` on CUDA, ``HandWrittenStep`` on the
+    CPU); else autograd; compiled or not as configured."""
+    if model.convex():
+        return ConvexStep()
     if model.hand_written() is None:
         return AutogradStep(compiled)
     on_cuda = next(model.parameters()).device.type == "cuda"

@@ -26,6 +26,9 @@ SUMMARY_KEYS: dict[str, SummaryKey] = {
     "clean_acc": SummaryKey("REAL", "Final accuracy on the training examples with their true label."),
     "facts_memorized": SummaryKey("REAL", "Fraction of the facts predicted with their corrupted label."),
     "facts_recovered": SummaryKey("REAL", "Fraction of the facts predicted with the rule's true label."),
+    "e_gen": SummaryKey("REAL", "Test error 1 − test_acc: the RAF theory's E_gen (fresh rule-labelled inputs)."),
+    "e_mem": SummaryKey("REAL", "1 − facts_memorized: the RAF theory's E_mem, the fraction of facts whose "
+                                "prediction is not their trained label."),
     "train_loss": SummaryKey("REAL", "Final training loss."),
     "test_loss": SummaryKey("REAL", "Final test loss."),
     "epochs": SummaryKey("INTEGER", "Epochs trained (where a diverged run stopped).", stored=False),

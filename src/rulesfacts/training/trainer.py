@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rulesfacts.config.train import TrainConfig, ensemble_key
+from rulesfacts.config.train import CONVEX_MODELS, MARGIN_LOSSES, TrainConfig, ensemble_key
 from rulesfacts.errors import ConfigError, RulesfactsError, one_line
 from rulesfacts.models import build_model
 from rulesfacts.runtime import cuda_matmul_precision, require_compiler, resolve_device
@@ -77,20 +77,36 @@ def check_ensemble(cfgs: list[TrainConfig]) -> torch.device:
     return device
 
 
+def check_split(cfg: TrainConfig, split: Split) -> None:
+    """What only the data can tell (task arrays reads its classes and size from a file)."""
+    two = cfg.loss in MARGIN_LOSSES or cfg.model in CONVEX_MODELS
+    if two and split.n_classes != 2:
+        field = "loss" if cfg.loss in MARGIN_LOSSES and cfg.model not in CONVEX_MODELS else "model"
+        raise ConfigError(field, getattr(cfg, field), f"a choice for {split.n_classes} classes (margin losses and "
+                                                      "linear/rf readouts need two)")
+    if cfg.batch_size > split.n_train:
+        raise ConfigError("batch_size", cfg.batch_size, f"0 (full batch) or ≤ the {split.n_train} training examples")
+
+
 class Trainer:
     """Trains the ensemble of ``cfgs``. ``step``: how a step is computed (default: the hand-written
     path where the model has one, else autograd; compiled when the config says so).
-    ``callbacks``: progress, interrupts, run folders, or your own hooks."""
+    ``callbacks``: progress, interrupts, run folders, or your own hooks. ``splits``: each member's
+    data, when not the task's own draw (``analysis.memscore`` trains members on subsets); they
+    must share shapes."""
 
     def __init__(self, cfgs: list[TrainConfig], *, step: StepPath | None = None,
-                 callbacks: Sequence[Callback] = ()):
+                 callbacks: Sequence[Callback] = (), splits: Sequence[Split] | None = None):
         if not cfgs:
             raise ValueError("no configs to train")
         dev = self.device = check_ensemble(cfgs)
         self.cfgs, self.cfg = cfgs, cfgs[0]
         self.callbacks = list(callbacks)
-        splits = [make_split(c) for c in cfgs]
+        if splits is not None and len(splits) != len(cfgs):
+            raise ValueError("splits must have one Split per config")
+        splits = list(splits) if splits is not None else [make_split(c) for c in cfgs]
         self.split0 = splits[0]
+        check_split(self.cfg, self.split0)
         self.data = StagedData.stage(splits, dev)
         self.model = build_model(cfgs, self.split0, dev)
         self.step_path = step if step is not None else default_step(self.model, self.cfg.compile)
@@ -100,9 +116,14 @@ class Trainer:
             return torch.tensor([float(getattr(c, name)) for c in cfgs], device=dev)
 
         lr = torch.tensor([c.effective_lr for c in cfgs], device=dev)
-        # None where no member has the penalty: decided here, on the host, once
+        # λ of the summed loss Σℓ + λ/2‖w‖² is λ/n on the trainer's mean loss (linear readouts take it
+        # in ConvexStep's own objective instead). None where no member has the penalty: decided here,
+        # on the host, once
+        n_train = self.data.x_train.shape[1]
+        lam = [0.0 if self.model.convex() else c.effective_lam / n_train for c in cfgs]
         self.l1 = vec("l1") if any(c.l1 > 0 for c in cfgs) else None
-        self.l2 = vec("l2") if any(c.l2 > 0 for c in cfgs) else None
+        with_l2 = any(c.l2 > 0 or v > 0 for c, v in zip(cfgs, lam, strict=True))
+        self.l2 = vec("l2") + torch.tensor(lam, device=dev) if with_l2 else None
         self.use_penalty = self.l1 is not None or self.l2 is not None
         self.opt = EnsembleAdamW(list(self.model.parameters()), lr, vec("wd"), self.cfg.betas, self.cfg.adam_eps)
         # one stream for the minibatch order and one for dropout masks per member, so a member's
@@ -271,6 +292,8 @@ class Trainer:
         for k in METRIC_NAMES:  # the last logged row's metrics (None once diverged)
             if k in SUMMARY_KEYS:
                 summary[k] = None if diverged is not None else last.get(k)
+        for k, acc in (("e_gen", "test_acc"), ("e_mem", "facts_memorized")):
+            summary[k] = None if summary[acc] is None else 1.0 - summary[acc]
         summary["seed"] = self.cfgs[i].seed
         return {k: summary[k] for k in SUMMARY_KEYS}  # the declared keys, in their order
 
