@@ -71,7 +71,8 @@ def announce(cfg: TrainConfig, out: Path, estimate: bool) -> None:
         f"on {device.type} ({cfg.dtype}) → {out}")
     e = estimate_run(cfg)
     say(f"estimated time: about {duration_text(e.seconds)} ({e.flops / 1e9:.3g} GFLOP at "
-        f"{e.flops_per_second / 1e9:.3g} GFLOP/s measured in {e.probe_epochs} epochs here; other work on the cores changes it)")
+        f"{e.flops_per_second / 1e9:.3g} GFLOP/s measured in {e.probe_epochs} epochs here; other work on the "
+        "cores changes it)")
 
 
 class Announce(Callback):
