@@ -16,7 +16,7 @@ def test_train_prints_its_plan_and_an_estimate(tmp_path, capsys):
     code, out, err = run_cli(["train", *SMALL, "--out", tmp_path / "r"], capsys)
     said = " ".join(err.split())
     assert code == 0
-    assert "modular (add) mod 11" in said and "width 16" in said and "5 epochs" in said and "on cpu" in said
+    assert "modular p=11 op=add" in said and "width 16" in said and "5 epochs" in said and "on cpu" in said
     assert "estimated time: about" in said and "GFLOP" in said
 
 

@@ -14,6 +14,7 @@ from rulesfacts.config.train import TrainConfig
 from rulesfacts.report import task_views as views
 from rulesfacts.report.encode import half, unhalf
 from rulesfacts.report.run_report import opening_frame
+from rulesfacts.tasks import describe
 from tests.tolerance import U_FLOAT64, gamma
 
 
@@ -98,13 +99,12 @@ def test_headers_show_only_the_fields_of_the_task():
     parity = dict(views.header_fields(TrainConfig(task="parity", n_bits=12, k=3, width=8, l1=1e-3)))
     assert modular["α"] == 0.5 and modular["p"] == 11 and "n" not in modular
     assert "α" not in parity and "p" not in parity and parity["n"] == 12 and parity["k"] == 3 and parity["l1"] == 1e-3
-    # a task this module does not know (e.g. one added as a plug-in) gets the generic dense view
-    other = SimpleNamespace(task="raf", fact_frac=0.2, model="mlp", width=16, act="relu", loss="mse", lr=0.01,
-                            wd=0.0, l1=0.0, l2=0.0, dropout=0.0, seed=1, epochs=10, train_size=300)
-    fields = dict(views.header_fields(other))
+    # every other task (a plug-in: tasks.REGISTRY) gets the dense view, its data named by the task itself
+    raf = TrainConfig(task="raf", d=40, alpha=2.0, fact_frac=0.2, width=16, seed=1, epochs=10)
+    fields = dict(views.header_fields(raf))
     assert views.view_kind("raf") == "dense" and fields["task"] == "raf" and "α" not in fields and "p" not in fields
-    assert fields["train size"] == 300 and fields["regularization"] == "none"
-    assert "α" not in views.config_line(other)
+    assert fields["data"] == describe(raf) and "d=40" in fields["data"] and fields["regularization"] == "none"
+    assert fields["model"] == f"MLP N=16 {raf.act}" and "α=" not in views.config_line(raf)
 
 
 def test_help_texts_are_per_task():

@@ -86,7 +86,7 @@ def test_run_id_is_stable_and_ignores_only_annotations():
     ({"phases": {"hi": 0.5}}, "phases.hi"),
     ({"execution": {"executor": "slurm"}}, "execution.executor"),
     ({"execution": {"workers": -1}}, "execution.workers"),
-    ({"diagram": {"x": "alpha"}}, "diagram.x"),
+    ({"diagram": {"x": "colour"}}, "diagram.x"),
     ({"extra_table": {}}, "extra_table"),
 ])
 def test_bad_specs_name_the_field(data, field):
