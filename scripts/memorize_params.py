@@ -41,7 +41,8 @@ def param_table(sizes=SIZES):
             net = build(m, x[:n], y[:n])
             rows.append({"n": n, "method": m, "params": net.info.params, "depth": net.info.depth,
                          "train_acc": accuracy(net, x[:n], y[:n]),
-                         "bits": getattr(net, "B", None), "blocks": getattr(net, "K", None)})
+                         "bits": getattr(net, "B", None), "blocks": getattr(net, "K", None),
+                         "parts": getattr(net, "parts", None)})
     return rows
 
 

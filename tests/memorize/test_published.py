@@ -138,3 +138,21 @@ def test_vardi_parameters_grow_as_sqrt_n_up_to_the_log_factor(sweep):
     assert all(0.8 < r / ratio[-1] < 1.25 for r in ratio[2:])
     # and Vardi's count is below Park's at every N ≥ 100 (√N beats N^{2/3})
     assert all(v.info.params < p.info.params for p, v in sweep[1:])
+
+
+def test_m1_is_one_nn_where_it_decides(digits):
+    """Derived in docs/memorization-networks.md: F(x) ≠ 0 only where x is at least as close to the
+    claiming training point as to every opposite one, so sign F = the 1-NN label there (ties in
+    distance have probability 0 on these data)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from rulesfacts.memorize.yu import YuNetwork
+
+    t = make_pair(digits, 4, 9, train_per_class=40)
+    y = t.y_train.copy()
+    y[np.random.default_rng(0).random(len(y)) < 0.2] *= -1  # label noise widens the undecided band
+    s = YuNetwork(t.x_train, y).score(t.x_test)
+    knn = KNeighborsClassifier(1).fit(t.x_train, y).predict(t.x_test)
+    decided = s != 0
+    assert decided.sum() > 0.5 * len(s)
+    assert np.array_equal(np.sign(s[decided]).astype(int), knn[decided])
