@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
     def memorize_cmd(
         dataset: str = typer.Option("digits", help="digits | mnist1d | mnist | fashion | cifar10"),
         pair: tuple[int, int] = typer.Option((None, None), help="The two classes A B (A is +1)."),
-        method: str = typer.Option("m1", help="m1 (Yu et al. Thm 7.3) | m2 (Park et al.) | m3 (Vardi et al.) | mlp"),
+        method: str = typer.Option("m1", help="m1 (Yu et al. Thm 7.3) | m2, m3 (Park, Vardi et al., simplified) | "
+                                                 "park, vardi (deep narrow, as published) | mlp"),
         data_dir: Path = typer.Option(None, "--data-dir", help="Folder with MNIST/Fashion IDX or npz, or CIFAR-10 "
                                       "python batches.", show_default="the cache folder of `rulesfacts data get`"),
         download: bool = typer.Option(False, "--download", help="Download mnist, fashion or cifar10 first (into "

@@ -20,9 +20,11 @@ from rulesfacts.memorize.common import MemorizationNet, accuracy, decide
 from rulesfacts.runtime import torch_threads
 from rulesfacts.tasks.images import ImageData, PairTask, make_pair
 
-METHODS = ("m1", "m2", "m3", "mlp")
-METHOD_LABELS = {"m1": "M1 Yu et al. (Thm 7.3)", "m2": "M2 projection (Park et al.)",
-                 "m3": "M3 bit extraction (Vardi et al.)", "mlp": "trained MLP"}
+METHODS = ("m1", "m2", "m3", "park", "vardi", "mlp")
+METHOD_LABELS = {"m1": "M1 Yu et al. (Thm 7.3)", "m2": "M2 projection, simplified (Park et al.)",
+                 "m3": "M3 bit extraction, simplified (Vardi et al.)",
+                 "park": "Park et al. deep narrow, O(N^2/3)", "vardi": "Vardi et al. deep narrow, Õ(√N)",
+                 "mlp": "trained MLP"}
 
 
 def build(method: str, x: np.ndarray, y: np.ndarray, seed: int = 0, mlp_params: int | None = None,
@@ -40,6 +42,14 @@ def build(method: str, x: np.ndarray, y: np.ndarray, seed: int = 0, mlp_params: 
         from rulesfacts.memorize.vardi import VardiNetwork
 
         return VardiNetwork(x, y, seed=seed)
+    if method == "park":
+        from rulesfacts.memorize.blocks import ParkDeepNetwork
+
+        return ParkDeepNetwork(x, y, seed=seed)
+    if method == "vardi":
+        from rulesfacts.memorize.blocks import VardiSqrtNetwork
+
+        return VardiSqrtNetwork(x, y, seed=seed)
     if method == "mlp":
         from rulesfacts.memorize.trained import MLPConfig, TrainedMLP
 

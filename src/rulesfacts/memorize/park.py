@@ -1,5 +1,8 @@
 """M2: a projection memorization network in the style of Park, Lee, Yun & Shin (COLT 2021).
 
+Simplified (method "m2"); the construction as published, deep and narrow, is
+``rulesfacts.memorize.blocks.ParkDeepNetwork`` (method "park").
+
 Park et al. first project the data onto one random direction u (their Lemma: a random
 direction keeps distinct points apart on the line), then memorize the N scalars u·x_i with a
 deep, narrow network of O(N^{2/3}) parameters. What Yu et al. (2024, Theorem 5.x) show fails to

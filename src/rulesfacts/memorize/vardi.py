@@ -1,5 +1,8 @@
 """M3: a bit-extraction memorization network in the style of Vardi, Yehudai & Shamir (ICLR 2022).
 
+Simplified (method "m3"); the construction as published, deep and narrow, is
+``rulesfacts.memorize.blocks.VardiSqrtNetwork`` (method "vardi").
+
 Vardi et al. reach the optimal Õ(√N) parameters by (1) projecting the data to one dimension
 and quantizing it to integer ids, (2) splitting the sorted points into ≈√N blocks and storing
 each block's ≈√N labels as the binary digits of ONE weight, and (3) reading the wanted digit
