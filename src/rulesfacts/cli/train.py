@@ -205,14 +205,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _analysis_extra(run_dir: Path) -> dict[str, Any]:
-    """Neuron counts per class (issue #4), imported lazily to keep `train` start-up fast."""
+    """Neuron counts per class, imported lazily to keep `train` start-up fast."""
     from rulesfacts.cli.analyze import demo_neuron_counts
 
     return demo_neuron_counts(run_dir)
 
 
 def _report_extra(run_dir: Path) -> dict[str, Any]:
-    """The interactive HTML report of the demo run (issue #9): RUN_DIR/report.html, path printed."""
+    """The interactive HTML report of the demo run: RUN_DIR/report.html, path printed."""
     from rulesfacts.cli.report import demo_report
 
     return demo_report(run_dir)

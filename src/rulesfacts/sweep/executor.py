@@ -150,7 +150,7 @@ def _ignore_sigint(slots: Any = None) -> None:
 
 def _die_with_parent() -> None:
     """Linux: have the kernel SIGKILL this worker when the sweep process dies (kill -9 included),
-    so no orphan keeps training and writing run folders beside the rerun (bug fix, issue #11)."""
+    so no orphan keeps training and writing run folders beside the rerun."""
     import ctypes
     import os
     import sys
