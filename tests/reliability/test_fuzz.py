@@ -140,6 +140,11 @@ def sweep_weights(d: Path) -> Path:
 
 
 # kind → (source folder, the damaged file in it, the command reading it: f(folder, tmp) → argv)
+def memorize(dataset: str) -> Callable[[Path, Path], list]:
+    """The command that reads an image data set from the folder d."""
+    return lambda d, t: ["memorize", "--dataset", dataset, "--data-dir", d, "--pair", "0", "1", "-o", t / "m", "-q"]
+
+
 REPORT = lambda d, t: ["report", d, "-o", t / "r.html", "-q"]  # noqa: E731 - a table of small commands
 KINDS: dict[str, tuple[str, Callable[[Path], Path], Callable[[Path, Path], list]]] = {
     "config.json": ("run", lambda d: d / rundir.CONFIG, REPORT),
@@ -151,18 +156,10 @@ KINDS: dict[str, tuple[str, Callable[[Path], Path], Callable[[Path, Path], list]
     "spec.toml": ("spec.toml", lambda d: d, lambda d, t: ["sweep", d, "--dry-run", "-o", t / "o"]),
     "results.sqlite": ("sweep", lambda d: d / "results.sqlite", lambda d, t: ["phase", d, "-o", t / "p.png"]),
     "sweep weights.npz": ("sweep", sweep_weights, lambda d, t: ["report", d, "-o", t / "s.html", "-q"]),
-    "CIFAR batch": ("cifar", lambda d: d / "data_batch_2",
-                    lambda d, t: ["memorize", "--dataset", "cifar10", "--data-dir", d, "--pair", "0", "1",
-                                  "-o", t / "m", "-q"]),
-    "IDX images": ("mnist", lambda d: d / "train-images-idx3-ubyte",
-                   lambda d, t: ["memorize", "--dataset", "mnist", "--data-dir", d, "--pair", "0", "1",
-                                 "-o", t / "m", "-q"]),
-    "IDX labels": ("mnist", lambda d: d / "t10k-labels-idx1-ubyte",
-                   lambda d, t: ["memorize", "--dataset", "mnist", "--data-dir", d, "--pair", "0", "1",
-                                 "-o", t / "m", "-q"]),
-    "mnist.npz": ("mnist_npz", lambda d: d / "mnist.npz",
-                  lambda d, t: ["memorize", "--dataset", "mnist", "--data-dir", d, "--pair", "0", "1",
-                                "-o", t / "m", "-q"]),
+    "CIFAR batch": ("cifar", lambda d: d / "data_batch_2", memorize("cifar10")),
+    "IDX images": ("mnist", lambda d: d / "train-images-idx3-ubyte", memorize("mnist")),
+    "IDX labels": ("mnist", lambda d: d / "t10k-labels-idx1-ubyte", memorize("mnist")),
+    "mnist.npz": ("mnist_npz", lambda d: d / "mnist.npz", memorize("mnist")),
 }
 
 BYTES = [truncated, junk, empty, pickled]

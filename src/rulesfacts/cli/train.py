@@ -29,11 +29,9 @@ def run_summary(result: RunResult) -> dict[str, Any]:
 
 def add_to_summary(run_dir: Path, extra: dict[str, Any]) -> None:
     """Add keys to RUN_DIR/summary.json (the report's summary table shows every key there)."""
-    from rulesfacts.io import read_json, write_json
-    from rulesfacts.training.rundir import SUMMARY
+    from rulesfacts.training.rundir import read_summary, write_summary
 
-    path = run_dir / SUMMARY
-    write_json(path, read_json(path) | extra)
+    write_summary(run_dir, read_summary(run_dir) | extra)
 
 
 def train_and_plot(cfg: TrainConfig, out: Path, resume: bool, progress: bool, overwrite: bool = False,
