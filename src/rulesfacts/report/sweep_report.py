@@ -21,7 +21,7 @@ import pandas as pd
 
 from rulesfacts.config import Config, Flag, Int, param
 from rulesfacts.errors import DataFileError
-from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, PHASE_COLORS
+from rulesfacts.plotting import CLASS_COLORS, PART_COLORS, PHASE_COLORS, TIE_COLOR
 from rulesfacts.report.encode import even_indices, rounded
 from rulesfacts.report.run_report import ACC_CURVES, curve_series, spectrum_power
 from rulesfacts.report.task_views import shuffled_columns
@@ -170,7 +170,7 @@ def sweep_report_data(sweep_dir: Path | str, opts: SweepReportOptions | None = N
             "x": {"name": x, "values": xs}, "y": {"name": y, "values": ys}, "panel_fields": panel_fields,
             "pooled": cells.attrs["pooled"],
             "panels": panels, "metrics": {m: METRICS[m] for m in present},
-            "phase_colors": {k: PHASE_COLORS[k] for k in PHASES}, "runs": runs, "help": HELP,
+            "phase_colors": {k: PHASE_COLORS[k] for k in PHASES}, "tie_color": TIE_COLOR, "runs": runs, "help": HELP,
             "part_colors": list(PART_COLORS), "class_colors": CLASS_COLORS,
             "phase_counts": dict(sorted(Counter(df["phase"]).items()))}
 

@@ -807,7 +807,7 @@ function sweepPage(d, root) {
       const seen = new Set(cellEls.map((e) => e.cellData.phase));
       for (const [k, col] of Object.entries(d.phase_colors)) if (seen.has(k)) legend.append(el("span", {}, el("span", { class: "sw", style: `background:${col}` }), k));
       cellEls.forEach((e) => {
-        const c = e.cellData, col = c.tied ? "#fff" : (d.phase_colors[c.phase] || "#fff");
+        const c = e.cellData, col = c.tied ? d.tie_color : (d.phase_colors[c.phase] || "#fff");
         // a cell whose runs disagree is hatched (a tie cross-hatched, white): never drawn as one solid phase
         const hatch = "rgba(0,0,0,0.35) 0 1px, transparent 1px 5px";
         e.style.background = c.tied ? `repeating-linear-gradient(45deg, ${hatch}), repeating-linear-gradient(-45deg, ${hatch}), ${col}`
@@ -817,7 +817,7 @@ function sweepPage(d, root) {
         e.title = tip(c);
       });
       if (cellEls.some((e) => e.cellData.agreement != null && e.cellData.agreement < 1))
-        legend.append(el("span", { text: "hatched: the cell's runs disagree (agreement in the tooltip); cross-hatched white: a tie" }));
+        legend.append(el("span", { text: "hatched: the cell's runs disagree (agreement in the tooltip); cross-hatched: a tie" }));
       return;
     }
     const vals = cellEls.map((e) => e.cellData[m]).filter((v) => v != null);
