@@ -135,3 +135,16 @@ def test_sweep_runs_keep_weights_not_states_and_branch_from_a_snapshot(tmp_path)
                                progress=False)
     assert child.summary["epochs"] == 15
     assert json.loads((tmp_path / "child" / rundir.PARENT).read_text())["state"] == "snapshot"
+
+
+def test_branches_without_out_get_new_folders_beside_the_parent_and_a_refused_one_leaves_none(tmp_path, capsys):
+    train(TrainConfig(**SMALL, epochs=12), tmp_path / "a", progress=False)
+    for _ in range(2):
+        code, _, err = run_cli(["train", "--from", tmp_path / "a", "--wd", "5", "--epochs", "14", "--quiet",
+                                "--json"], capsys)
+        assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "a-from", "a-from-2"]
+    assert json.loads((tmp_path / "a-from-2" / rundir.PARENT).read_text())["epoch"] == 12
+    code, _, err = run_cli(["train", "--from", tmp_path / "a", "--epochs", "12", "--quiet"], capsys)
+    assert code == 2 and "epochs" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "a-from", "a-from-2"]

@@ -113,11 +113,8 @@ def train_lineage(cont: Path | None, source: str | None, resume: bool, given: di
     else:
         parent, epoch = lineage.parse_source(str(source))
         cfg = lineage.branch_config(parent, given)
-        if out is None:  # beside the parent, named after it and the branch point
-            stem = f"{parent.name}-from{'' if epoch is None else f'-{epoch}'}"
-            out = next(parent.parent / f"{stem}{f'-{n}' if n else ''}" for n in range(10_000)
-                       if not (parent.parent / f"{stem}{f'-{n}' if n else ''}").exists())
-        result = lineage.branch_run(parent, epoch, cfg, out, progress=progress)
+        result = lineage.branch_run(parent, epoch, cfg, out, progress=progress)  # out None: beside the parent
+        out = result.run_dir
     plot_run_curves(load_run(out), out / "curves.png")
     return result, out
 

@@ -33,7 +33,7 @@ from rulesfacts.errors import ConfigError, DataFileError, OutputError
 from rulesfacts.io import write_json
 from rulesfacts.training import rundir
 from rulesfacts.training.result import RunResult
-from rulesfacts.training.runfolder import claim_folders
+from rulesfacts.training.runfolder import claim_folders, new_run_folder
 from rulesfacts.training.trainer import Trainer, log_epochs, train
 
 # Fields a branch may not change: they fix the parameters' shapes or what the inputs mean.
@@ -131,12 +131,14 @@ def branch_state(parent: Path, epoch: int | None, cfg: TrainConfig) -> tuple[dic
     return state, epoch, "snapshot"
 
 
-def branch_run(parent: Path | str, epoch: int | None, cfg: TrainConfig, out: Path | str, *,
+def branch_run(parent: Path | str, epoch: int | None, cfg: TrainConfig, out: Path | str | None = None, *,
                progress: bool = True) -> RunResult:
     """A new run in ``out`` that starts from ``parent``'s state at ``epoch`` (None: its last) and
-    trains with ``cfg`` (``branch_config``) to ``cfg.epochs`` in total."""
-    parent, out = Path(parent), Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    trains with ``cfg`` (``branch_config``) to ``cfg.epochs`` in total. ``out`` None: a new folder
+    beside the parent, ``<parent>-from[-<epoch>]`` (then ``-2``, ``-3`` ...: made atomically, so two
+    branches started together get two folders). The folder is ``RunResult.run_dir``."""
+    parent = Path(parent)
+    if out is not None and Path(out).exists() and (not Path(out).is_dir() or any(Path(out).iterdir())):
         raise OutputError(out, "it is not a new or empty folder; a branch goes to a new folder")
     state, at, source = branch_state(parent, epoch, cfg)
     if cfg.epochs <= at:
@@ -146,6 +148,9 @@ def branch_run(parent: Path | str, epoch: int | None, cfg: TrainConfig, out: Pat
                if f.name != "extra" and getattr(old, f.name) != getattr(cfg, f.name)}
     state |= {"config": cfg.to_dict(), "rows": [r for r in state["rows"] if r["epoch"] <= at], "epoch": at,
               "seconds": 0.0, "diverged": None}
+    if out is None:
+        out = new_run_folder(parent.parent, f"{parent.name}-from{'' if epoch is None else f'-{epoch}'}")
+    out = Path(out)
     with claim_folders([out]):  # made and locked; written as a run to resume: config, state, origin
         rundir.write_config(out, cfg)
         rundir.save_checkpoint(out, state)
