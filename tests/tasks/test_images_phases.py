@@ -10,9 +10,8 @@ from rulesfacts import train_ensemble
 from rulesfacts.sweep.phases import classify
 from rulesfacts.sweep.spec import expand, load_spec
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_weight_decay_turns_memorized_digits_into_full_inversion():
     cell = {(c.wd, c.seed): c for c in expand(load_spec("images-small"))
             if c.train_frac == 0.8 and c.fact_frac == 0.15}
@@ -26,3 +25,12 @@ def test_weight_decay_turns_memorized_digits_into_full_inversion():
     assert k == int(0.15 * n)
     assert strong["train_acc"] == pytest.approx(((n - k) * strong["clean_acc"] + k * strong["facts_memorized"]) / n,
                                                 abs=0.5 / n)
+
+
+def test_the_preset_is_the_grid_the_docs_measure():
+    """docs/images.md reports 96 runs: 4 training fractions × 4 ξ × weight decay 0 and 30 × 3 seeds."""
+    spec = load_spec("images-small")
+    axes = {a.name: tuple(a.values) for a in spec.axes}
+    assert axes["wd"] == (0, 30) and len(axes["train_frac"]) == len(axes["fact_frac"]) == 4
+    assert axes["seed"] == (0, 1, 2) and spec.n_runs == 96
+    assert {(c.dataset, c.loss, c.fact_mode, c.epochs) for c in expand(spec)} == {("digits", "mse", "wrong", 400)}
