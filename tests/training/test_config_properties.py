@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rulesfacts.config import declaration, default_of
-from rulesfacts.config.train import HOW_FIELDS, TrainConfig, n_examples, train_count
+from rulesfacts.config.train import HOW_FIELDS, TrainConfig
 from rulesfacts.errors import ConfigError
+from rulesfacts.tasks import n_examples, train_count
 from rulesfacts.training.trainer import train
 from tests.config_helpers import invalid, valid
 
