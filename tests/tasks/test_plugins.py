@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 import textwrap
@@ -21,42 +22,10 @@ from rulesfacts.tasks import DEFAULT_TASK, REGISTRY, Task
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-# A task written outside rulesfacts: the majority vote of `votes` inputs ±1, every input once.
-MAJORITY = '''
-from dataclasses import dataclass
-
-import numpy as np
-
-from rulesfacts.declare import Int, param
-from rulesfacts.tasks.base import Split, Task, corrupt_labels
-
-
-@dataclass(frozen=True)
-class Fields:
-    votes: int = param(5, Int(1, 15), "majority: number of inputs ±1 (odd, so there is no tie).")
-
-
-def split_of(cfg):
-    n = cfg.votes
-    x = (((np.arange(2**n)[:, None] >> np.arange(n)) & 1) * 2.0 - 1.0).astype(np.float32)
-    y = (x.sum(axis=1) > 0).astype(np.int64)
-    rng = np.random.default_rng(cfg.effective_data_seed)
-    order = rng.permutation(len(y))
-    x, y = x[order], y[order]
-    n_train = int(cfg.train_frac * len(y))
-    n_facts = int(cfg.fact_frac * n_train)
-    y_train = corrupt_labels(y[:n_train], n_facts, 2, cfg.fact_mode, rng)
-    return Split(x_train=x[:n_train], y_train=y_train, y_train_true=y[:n_train], is_fact=np.arange(n_train) < n_facts,
-                 x_test=x[n_train:], y_test=y[n_train:], n_classes=2, vocab=0)
-
-
-def check(cfg):
-    if cfg.votes % 2 == 0:
-        raise cfg.reject("votes", "an odd number (no ties)")
-
-
-TASK = Task("majority", split_of, lambda c: f"majority of {c.votes}", fields=Fields, check=check, two_class=True)
-'''
+# A task written outside rulesfacts, the example of docs/own-data.md: the majority vote of `votes`
+# inputs ±1, every input once.
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "own-data.md"
+MAJORITY = re.search(r"```python\n(# mytasks/majority\.py\n.*?)```", PAGE.read_text(), re.DOTALL).group(1)
 
 
 def plugin_dir(tmp_path: Path, modules: dict[str, str], entry_points: str) -> Path:
@@ -67,6 +36,7 @@ def plugin_dir(tmp_path: Path, modules: dict[str, str], entry_points: str) -> Pa
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mytasks\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(textwrap.dedent(entry_points))
     for name, text in modules.items():
+        (root / f"{name}.py").parent.mkdir(exist_ok=True)
         (root / f"{name}.py").write_text(text)
     return root
 
@@ -100,9 +70,9 @@ def rulesfacts(site: Path, *commands: list[str]) -> tuple[list[list], str]:
 
 
 def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
-    site = plugin_dir(tmp_path, {"majority_task": MAJORITY}, """
+    site = plugin_dir(tmp_path, {"mytasks/majority": MAJORITY}, """
         [rulesfacts.tasks]
-        majority = majority_task
+        majority = mytasks.majority
     """)
     run = tmp_path / "run"
     trained, listed, *refused = rulesfacts(
