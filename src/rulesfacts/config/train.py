@@ -26,6 +26,7 @@ from rulesfacts.declare import (
     param,
 )
 from rulesfacts.tasks import DEFAULT_TASK, REGISTRY
+from rulesfacts.tasks.base import MAX_SIZE
 
 ACTS = ("quadratic", "relu", "gelu", "tanh", "erf", "sign")
 MLP_ACTS = ("quadratic", "relu", "gelu")  # the networks; tanh, erf and sign are random-feature maps
@@ -39,7 +40,6 @@ DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16", "tfloat32")
 DROPOUT_POSITIONS = ("pre", "post")
 MAX_SEED = 2**63 - 1  # torch seeds the dropout stream with seed + RNG_OFFSET, which must fit 64 bits
-MAX_SIZE = 10_000_000  # epochs, examples, batch: far beyond a CPU lab, short of an overflow
 SEED = Int(0, MAX_SEED)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+MAX_SIZE = 10_000_000  # epochs, examples, batch: far beyond a CPU lab, short of an overflow
+
 
 @dataclass(frozen=True)
 class Split:

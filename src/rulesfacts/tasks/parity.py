@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rulesfacts.declare import Int, param
-from rulesfacts.tasks.base import Split, Task, check_batch_fits
+from rulesfacts.tasks.base import MAX_SIZE, Split, Task, check_batch_fits
 
 if TYPE_CHECKING:
     from rulesfacts.config.train import TrainConfig
 
 SUBSET_STREAM = 0x5A17  # the subset has its own RNG stream: same seed → same subset, any sizes
-MAX_SIZE = 10_000_000  # examples: far beyond a CPU lab, short of an overflow
 
 
 @dataclass(frozen=True)
