@@ -22,9 +22,10 @@ import torch
 from rulesfacts.bench.gemm import block_gemms
 from rulesfacts.bench.machine import machine_info
 from rulesfacts.bench.timing import seconds
-from rulesfacts.config.train import TrainConfig, train_count
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.io import write_json
 from rulesfacts.models.handwritten import blocks, padded_classes
+from rulesfacts.tasks import train_count
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = ((13, 64), (23, 64), (31, 128), (53, 128), (61, 256), (97, 500), (113, 128))  # (p, N)

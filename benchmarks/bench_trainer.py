@@ -67,7 +67,8 @@ def gemm_ceiling(rounds: int, p: int = 97, width: int = 500, train_frac: float =
     """bf16 over fp32 for the hand-written path's three GEMMs alone (forward h·W_out, ∂W_out = hᵀg,
     ∂h = g·W_outᵀ) on one activation block of the reference size: the most the bf16 path could gain
     if everything else (gather, activation, scatter, optimizer) cost nothing."""
-    from rulesfacts.config.train import TrainConfig, train_count
+    from rulesfacts.config.train import TrainConfig
+    from rulesfacts.tasks import train_count
 
     n = train_count(TrainConfig(p=p, width=width, train_frac=train_frac))
     rows = blocks(1, n, width)[0][1]

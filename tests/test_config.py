@@ -43,6 +43,7 @@ from rulesfacts.config import (
     param,
     renamed_fields,
     resolve_key,
+    saved_names,
 )
 from rulesfacts.errors import ConfigError
 from tests.config_helpers import invalid, valid
@@ -236,6 +237,26 @@ def test_old_names_are_accepted_with_one_note():
         with pytest.raises(ConfigError, match="given twice, also as 'toy.width'"):
             Toy.from_dict({"size": 4, "width": 4})
         assert resolve_key(Toy, "n_hidden", 3) == "width"
+
+
+@dataclass(frozen=True)
+class Moved(Config):
+    """``step`` was once the name of ``rate``; it is now an alias of ``size``."""
+
+    size: int = param(1, Int(1), "A size.", deprecated=("step",))
+    rate: float = param(0.1, Real(0.0), "A rate.", retired=("step",))
+
+
+def test_a_retired_name_is_input_for_its_new_field_and_read_from_saved_files_for_its_old_one():
+    assert renamed_fields(Moved) == {"step": "size"} and saved_names(Moved) == {"step": "rate"}
+    assert first_names(Moved) == {"size": "step", "rate": "step"}
+    with pytest.warns(RenamedField, match=r"^'step' is deprecated, use 'size'$"):
+        assert Moved.from_dict({"step": 3}) == Moved(size=3)
+    with pytest.warns(RenamedField, match=r"^'step' is deprecated, use 'rate'$"):
+        assert Moved.from_saved({"size": 2, "step": 0.5}) == Moved(size=2, rate=0.5)
+    with pytest.warns(RenamedField, match=r"^'step' is deprecated, use 'size'$"):  # rate given: step is the alias
+        assert Moved.from_saved({"rate": 0.5, "step": 2}) == Moved(size=2, rate=0.5)
+    assert "Formerly `step` (read so from the files written then" in fields_markdown(Moved)
 
 
 def test_check_needs_declarations():

@@ -5,7 +5,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from rulesfacts.bench.trainer import BaselineClock, TrainerClock, reference_configs, useful_flops
-from rulesfacts.config.train import n_examples, train_count
+from rulesfacts.tasks import n_examples, train_count
 from rulesfacts.training.steps import AutogradStep, HandWrittenStep
 
 

@@ -137,3 +137,32 @@ def test_results_table_from_before_a_rename_keeps_its_values(tmp_path):
         warnings.simplefilter("error")
         df = load_results(tmp_path)
     assert df.loc[0, "wd"] == 7.0
+
+
+def test_eps_is_the_fact_fraction_in_flags_files_and_specs_and_adams_eps_only_in_old_run_folders(tmp_path, capsys,
+                                                                                                  trained):
+    from rulesfacts.sweep.spec import parse_spec
+    from rulesfacts.training.rundir import read_config
+
+    code, _, err = run_cli(["train", "-o", tmp_path / "r", "--task", "raf", "--eps", "0.3", "--json"], capsys)
+    assert code == 0 and trained[-1] == TrainConfig(task="raf", fact_frac=0.3)
+    assert err.splitlines() == ["note: '--eps' is deprecated, use '--fact-frac'"]
+    with pytest.warns(RenamedField, match=r"^'eps' is deprecated, use 'fact_frac'$"):
+        assert TrainConfig.from_dict({"eps": 0.3}) == TrainConfig(fact_frac=0.3)
+    with pytest.warns(RenamedField, match=r"^'base\.eps' is deprecated, use 'base\.fact_frac'$"):
+        assert parse_spec({"base": {"eps": 0.3}, "axes": {"seed": [0, 1]}}).base == {"fact_frac": 0.3}
+    # a run folder written when Adam's ε was `eps` (and ξ was `corrupt`): read as it was meant then
+    old = {("eps" if k == "adam_eps" else "corrupt" if k == "fact_frac" else k): v
+           for k, v in TrainConfig(adam_eps=1e-6, fact_frac=0.2).to_dict().items()}
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "config.json").write_text(json.dumps({"config": old}))
+    with pytest.warns(RenamedField) as notes:
+        assert read_config(tmp_path / "old") == TrainConfig(adam_eps=1e-6, fact_frac=0.2)
+    assert {str(w.message) for w in notes} == {"'eps' is deprecated, use 'adam_eps'",
+                                              "'corrupt' is deprecated, use 'fact_frac'"}
+    # one written now reads back without a note
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "config.json").write_text(json.dumps({"config": TrainConfig(adam_eps=1e-6).to_dict()}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_config(tmp_path / "new") == TrainConfig(adam_eps=1e-6)

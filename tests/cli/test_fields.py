@@ -32,7 +32,7 @@ def test_json_is_one_object_with_every_config(capsys):
     assert code == 0 and err == "" and set(data["configs"]) == set(DOCUMENTED)
     p = next(r for r in data["configs"]["train"] if r["name"] == "p")
     assert p == {"name": "p", "type": "integer", "default": 97, "allowed": "an integer from 2 to 1000",
-                 "help": p["help"], "member": False, "how": False, "cli": True, "deprecated": [],
+                 "help": p["help"], "member": False, "how": False, "cli": True, "deprecated": [], "retired": [],
                  "sql_type": "INTEGER"}
 
 

@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rulesfacts.config import declaration, default_of
-from rulesfacts.config.train import HOW_FIELDS, TrainConfig, n_examples, train_count
-from rulesfacts.errors import ConfigError
+from rulesfacts.config.train import HOW_FIELDS, TrainConfig
+from rulesfacts.errors import ConfigError, DataFileError
+from rulesfacts.tasks import n_examples, train_count
 from rulesfacts.training.trainer import train
 from tests.config_helpers import invalid, valid
 
@@ -74,7 +75,12 @@ def test_any_config_is_accepted_and_trains_or_rejected_in_one_line(drawn):
     # how a run is computed does not change what it computes (tests/training/test_compile.py): the
     # step runs with the defaults there, on this machine's CPU
     cfg = cfg.replace(device="cpu", **{n: default_of(TrainConfig.__dataclass_fields__[n]) for n in HOW_FIELDS})
-    result = train(cfg, progress=False)
+    try:
+        result = train(cfg, progress=False)
+    except DataFileError as err:  # the data files of the draw are not on this machine: one line naming them
+        assert cfg.task in ("arrays", "images") and "\n" not in str(err)
+        event("data files absent")
+        return
     assert result.summary["status"] in ("completed", "diverged")
     for key in ("train_acc", "test_acc"):
         value = result.summary[key]

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.analysis.neurons import MEMORIZING, neuron_table
-from rulesfacts.config.train import TrainConfig, n_examples
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
+from rulesfacts.tasks import n_examples
 from rulesfacts.training.evaluate import evaluate_many
 
 ORDERS = ("low", "high", "random")

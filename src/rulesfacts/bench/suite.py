@@ -26,8 +26,8 @@ from rulesfacts.bench.trainer import (
     useful_flops,
 )
 from rulesfacts.config import Choice, Config, Flag, Int, Many, Pair, PlainData, Real, param
-from rulesfacts.config.train import train_count
 from rulesfacts.runtime import resolve_device, track
+from rulesfacts.tasks import train_count
 from rulesfacts.training.steps import AutogradStep, DeviceStep, HandWrittenStep, StepPath
 
 PAPER_DIAGRAM_RUNS = 17 * 17 * 4  # α × ξ grid × 4 weight decays (Doshi et al. 2024, Fig. 2)

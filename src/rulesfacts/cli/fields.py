@@ -49,11 +49,25 @@ def section(name: str) -> str:
     if member := sorted(member_fields(cls)):
         lines += ["", "Runs that differ only in " + ", ".join(f"`{m}`" for m in member)
                   + " can be trained together as one batched ensemble (a sweep groups them so)."]
+    if name == "train":
+        lines += ["", task_fields_line()]
     if how := sorted(how_fields(cls)):
         verb = "says" if len(how) == 1 else "say"
         lines += ["", ", ".join(f"`{h}`" for h in how) + f" {verb} how a run is computed, not what: runs that "
                   "differ only there are the same run (same results, same run id in a sweep)."]
     return "\n".join(lines) + "\n"
+
+
+def task_fields_line() -> str:
+    """Which task declares which fields (each in its own module, ``Task.fields``; plug-ins too)."""
+    from dataclasses import fields
+
+    from rulesfacts.tasks import REGISTRY
+
+    owned = [f"{t.name}: " + ", ".join(f"`{f.name}`" for f in fields(t.fields))
+             for t in REGISTRY.values() if t.fields is not None]
+    return ("Each task declares its own fields in its module (`Task.fields`), the other fields are every "
+            "task's: " + "; ".join(owned) + ".")
 
 
 def markdown_page() -> str:
@@ -74,7 +88,9 @@ regenerate it with
 
 (a test fails while the page is out of date). `rulesfacts fields NAME` shows one table in the
 terminal and `--json` gives them as data. A renamed field keeps working under its old name in
-files and flags, with a one-line note saying the new name.
+files and flags, with a one-line note saying the new name. `eps` names the fact fraction ε
+(`fact_frac`), in `rulesfacts train` as in `rulesfacts theory`; Adam's ε is `adam_eps` only (a run
+folder written when Adam's ε was `eps` still reads it so).
 """
     return "\n".join([intro, *(section(name) for name in DOCUMENTED)])
 

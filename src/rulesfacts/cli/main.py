@@ -127,8 +127,8 @@ def run_command(argv: list[str] | None) -> None:
     import click
 
     try:
-        command = build_command()
-        with renamed_as_notes():
+        with renamed_as_notes():  # building the app loads the task plug-ins: their notes are one line too
+            command = build_command()
             code = command.main(args=argv, prog_name="rulesfacts", standalone_mode=False)
         if isinstance(code, int) and code == 130:  # Ctrl-C outside a command (e.g. during start-up)
             raise KeyboardInterrupt

@@ -1,7 +1,8 @@
-"""Configuration: the field declarations (``declare.py``: constraints as data, one checker, the
-docs table) and the configuration of a training run (``train.py``: ``TrainConfig``)."""
+"""Configuration: the field declarations (``rulesfacts.declare``, re-exported here: constraints as
+data, one checker, the docs table) and the configuration of a training run (``train.py``:
+``TrainConfig``, composed of the core fields and each task's own)."""
 
-from rulesfacts.config.declare import (
+from rulesfacts.declare import (
     METADATA_KEY,
     Choice,
     Config,
@@ -29,6 +30,7 @@ from rulesfacts.config.declare import (
     param,
     renamed_fields,
     resolve_key,
+    saved_names,
     toml_key,
     warn_renamed,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "param",
     "renamed_fields",
     "resolve_key",
+    "saved_names",
     "toml_key",
     "warn_renamed",
 ]

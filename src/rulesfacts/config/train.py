@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
-from rulesfacts.config.declare import (
+from rulesfacts.declare import (
     Choice,
     Config,
     Flag,
@@ -26,18 +25,14 @@ from rulesfacts.config.declare import (
     member_fields,
     param,
 )
+from rulesfacts.tasks import DEFAULT_TASK, REGISTRY
+from rulesfacts.tasks.base import MAX_SIZE
 
-OPS = ("add", "sub", "mul", "div")
 ACTS = ("quadratic", "relu", "gelu", "tanh", "erf", "sign")
 MLP_ACTS = ("quadratic", "relu", "gelu")  # the networks; tanh, erf and sign are random-feature maps
 RF_ACTS = ("sign", "relu", "tanh", "erf")  # the activations the RAF theory's random features take
 LOSSES = ("mse", "ce", "square", "logistic", "hinge")
 MARGIN_LOSSES = ("square", "logistic", "hinge")  # g(s·h) of the margin h = logit₁ − logit₀, s = ±1
-TASKS = ("modular", "parity", "raf", "arrays", "images")
-IMAGE_DATASETS = ("digits", "mnist1d", "mnist", "fashion", "cifar10")  # tasks/images.py reads them
-IMAGE_TRAIN_SIZES = {"digits": 1258, "mnist1d": 4000, "mnist": 60000, "fashion": 60000, "cifar10": 50000}
-NORMALIZATIONS = ("unit", "standard", "l2", "none")
-TWO_CLASS_TASKS = ("parity", "raf", "arrays")  # arrays: the file's labels decide (checked when read)
 MODELS = ("mlp", "transformer", "linear", "rf")
 CONVEX_MODELS = ("linear", "rf")  # a trained linear readout: fitted to convergence by L-BFGS
 FACT_MODES = ("wrong", "uniform")
@@ -45,56 +40,40 @@ DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16", "tfloat32")
 DROPOUT_POSITIONS = ("pre", "post")
 MAX_SEED = 2**63 - 1  # torch seeds the dropout stream with seed + RNG_OFFSET, which must fit 64 bits
-MAX_SIZE = 10_000_000  # epochs, examples, batch: far beyond a CPU lab, short of an overflow
 SEED = Int(0, MAX_SEED)
 
 
 @dataclass(frozen=True)
-class TrainConfig(Config):
-    """Everything that determines a run. Same config → same numbers (on the same device/threads).
+class DataFields:
+    """The fields of the data that every task reads, or several do; each task declares its own
+    (``Task.fields``: modular p and op, parity n_bits, k and train_size, ...)."""
 
-    Each field declares its range (``rulesfacts.config``); ``check_together`` holds the rules
-    between fields. ``member=True``: may differ between the members of one batched ensemble
-    (``MEMBER_FIELDS``); ``how=True``: says how a run is computed, not what (``HOW_FIELDS``).
-    """
-
-    # task
-    task: str = param("modular", Choice(TASKS), "Task: modular arithmetic on pairs (a, b), or sparse parity.")
-    p: int = param(97, Int(2, 1000), "Modulus p (a prime ≥ 3 for op=div).")
-    op: str = param("add", Choice(OPS), "Operation: (a op b) mod p.")
+    task: str = param(DEFAULT_TASK, Choice(tuple(REGISTRY)), "Task: the data trained on (`rulesfacts fields` lists "
+                      "each task's own fields).")
     train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True),
                               "Training fraction α of all pairs (modular), of the data set's training images (images).")
     fact_frac: float = param(0.35, Real(0.0, 1.0, hi_open=True),
-                             "Fraction ξ of the training labels replaced by random ones: the facts.", member=True,
-                             deprecated=("corrupt",))
+                             "Fraction ξ of the training labels replaced by random ones: the facts (ε of the "
+                             "Rules-and-Facts model, as in `rulesfacts theory`).", member=True,
+                             deprecated=("corrupt", "eps"))
     fact_mode: str = param("wrong", Choice(FACT_MODES),
                            "wrong: a fact's label is never the true one; uniform: any label (the paper). Two-class "
                            "tasks: parity flips each fact, raf draws it ±1 at random (the RAF model).",
                            member=True, deprecated=("corrupt_mode",))
     data_seed: int | None = param(None, Maybe(SEED, "the value of seed"), "Seed of the split and the facts.",
                                   member=True)
-    # sparse parity task
-    n_bits: int = param(30, Int(1, 1000), "Parity: number of input bits n.")
-    k: int = param(3, Int(1, 1000), "Parity: size k of the hidden subset (≤ n_bits).")
-    train_size: int = param(1200, Int(1, MAX_SIZE), "Parity: training-set size.", deprecated=("n_train",))
     test_size: int = param(2000, Int(1, MAX_SIZE), "Parity, raf: test-set size (fresh rule-labelled inputs).",
                            deprecated=("n_test",))
-    # Rules-and-Facts data (Farné et al.): names and meanings as in `rulesfacts theory`
-    d: int = param(200, Int(1, 100_000), "raf: input dimension d (x ~ N(0, I_d), teacher w* ~ N(0, I_d)).")
-    alpha: float = param(2.0, Real(0.0, 10_000.0, lo_open=True), "raf: samples per dimension α, n = round(α·d).")
-    # your own data
     data_path: str | None = param(None, Maybe(Text(nonempty=True), "none; task arrays needs one"),
                                   "arrays: the data file (.npz with x, y [, facts, x_test, y_test]; x*.npy with "
                                   "y*.npy beside it; or .csv with a y column [and facts]); images: the folder "
                                   "with the MNIST / Fashion / CIFAR-10 files.")
-    dataset: str = param("digits", Choice(IMAGE_DATASETS), "images: the data set (digits and mnist1d need no files).")
-    classes: str | None = param(None, Maybe(Text(nonempty=True), "all classes"),
-                                "images: the classes kept, comma-separated (e.g. 0,1,7), renumbered 0..C−1.")
-    normalize: str = param("standard", Choice(NORMALIZATIONS),
-                           "images: input normalisation from the training images (standard: per-feature z-score; "
-                           "unit: divide by the largest value; l2: unit-norm rows; none).")
-    test_frac: float = param(0.2, Real(0.0, 1.0, lo_open=True, hi_open=True),
-                             "arrays: fraction held out as the test set when the file has no x_test.")
+
+
+@dataclass(frozen=True)
+class RunFields:
+    """The model and training fields."""
+
     # model
     model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, a one-layer transformer (modular), a "
                        "linear model on the inputs, or random features (rf: frozen first layer, trained readout).")
@@ -120,7 +99,7 @@ class TrainConfig(Config):
                       "hinge), summed as in the RAF theory.")
     lr: float = param(1e-2, Real(0.0, lo_open=True), "Learning rate (AdamW).", member=True)
     betas: tuple[float, float] = param((0.9, 0.98), Pair(Real(0.0, 1.0, hi_open=True)), "Adam's (β1, β2).")
-    adam_eps: float = param(1e-8, Real(0.0, lo_open=True), "Adam's ε.", deprecated=("eps",))
+    adam_eps: float = param(1e-8, Real(0.0, lo_open=True), "Adam's ε.", retired=("eps",))
     wd: float = param(0.0, Real(0.0), "Decoupled weight decay (AdamW).", member=True)
     l2: float = param(0.0, Real(0.0), "Coupled L2 penalty l2/2 · ||w||² added to the loss.", member=True)
     l1: float = param(0.0, Real(0.0), "Coupled L1 penalty l1 · ||w||₁ added to the loss.", member=True)
@@ -139,21 +118,47 @@ class TrainConfig(Config):
     extra: dict[str, Any] = param({}, PlainData(), "Free-form annotations, kept in config.json; not part of "
                                   "what a run computes.", cli=False, compare=False)
 
+def task_fields() -> tuple[type, ...]:
+    """Each task's field class, in task order, after checking that no field is declared twice (a
+    plug-in task whose field has a core field's name is a mistake in the plug-in, reported here,
+    at import)."""
+    seen = {f.name: "the core fields" for f in (*fields(DataFields), *fields(RunFields))}
+    out = []
+    for task in REGISTRY.values():
+        if task.fields is None:
+            continue
+        for f in fields(task.fields):
+            if f.name in seen:
+                raise TypeError(f"task {task.name!r} declares the field {f.name!r}, already one of {seen[f.name]}")
+            seen[f.name] = f"task {task.name!r}'s fields"
+        out.append(task.fields)
+    return tuple(out)
+
+
+# Field order: the data fields, each task's own (in task order), then the model and training fields
+# (a dataclass lists its bases' fields from the last base to the first).
+@dataclass(frozen=True)
+class TrainConfig(RunFields, *reversed(task_fields()), DataFields, Config):
+    """Everything that determines a run. Same config → same numbers (on the same device/threads).
+
+    Each field declares its range (``rulesfacts.config``); ``check_together`` holds the rules
+    between fields, and the task's own (``Task.check``). ``member=True``: may differ between the
+    members of one batched ensemble (``MEMBER_FIELDS``); ``how=True``: says how a run is computed,
+    not what (``HOW_FIELDS``). The fields: ``DataFields``, each task's ``Task.fields``, ``RunFields``.
+    """
+
     def check_together(self) -> None:
-        if self.op == "div" and (self.p < 3 or not _is_prime(self.p)):
-            raise self.reject("p", "a prime ≥ 3 for op=div (division needs a field)")
-        if self.k > self.n_bits:
-            raise self.reject("k", f"an integer from 1 to n_bits={self.n_bits}")
+        task = REGISTRY[self.task]
         if self.n_heads > self.d_model or self.d_model % self.n_heads:
             raise self.reject("n_heads", f"a divisor of d_model={self.d_model}")
-        if self.model == "transformer" and self.task != "modular":
-            raise self.reject("model", f"mlp, linear or rf for task={self.task} (the transformer reads (a, b) tokens)")
-        if self.model in CONVEX_MODELS and self.task == "modular":
-            raise self.reject("model", "mlp or transformer for task=modular (linear and rf take float inputs, "
+        if self.model == "transformer" and not task.tokens:
+            raise self.reject("model", f"mlp, linear or rf for task={self.task} (the transformer reads token inputs)")
+        if self.model in CONVEX_MODELS and task.tokens:
+            raise self.reject("model", f"mlp or transformer for task={self.task} (linear and rf take float inputs, "
                                        "two classes)")
         if self.model in CONVEX_MODELS and self.loss not in MARGIN_LOSSES:
             raise self.reject("loss", f"{' | '.join(MARGIN_LOSSES)} for model={self.model}")
-        if self.loss in MARGIN_LOSSES and self.task not in TWO_CLASS_TASKS:
+        if self.loss in MARGIN_LOSSES and not task.two_class:
             raise self.reject("loss", f"mse | ce for task={self.task} (margin losses need two classes)")
         if self.model in CONVEX_MODELS and self.batch_size:
             raise self.reject("batch_size", f"0 for model={self.model} (fitted full batch to convergence)")
@@ -161,22 +166,7 @@ class TrainConfig(Config):
             raise self.reject("act", f"{' | '.join(RF_ACTS)} for model=rf (the activations the RAF theory covers)")
         if self.model in ("mlp", "transformer") and self.act not in MLP_ACTS:
             raise self.reject("act", f"{' | '.join(MLP_ACTS)} for model={self.model} (tanh, erf and sign: model rf)")
-        if self.task == "modular":
-            total, ntr = n_examples(self), train_count(self)
-            if ntr < 1 or ntr >= total:
-                raise self.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {total} "
-                                                "pairs")
-        if self.task == "images" and self.classes is not None:
-            try:
-                picked = [int(c) for c in self.classes.split(",")]
-            except ValueError:
-                picked = []
-            if len(picked) < 2 or len(set(picked)) != len(picked) or min(picked) < 0:
-                raise self.reject("classes", "two or more distinct class numbers ≥ 0, comma-separated, e.g. 0,1")
-        if self.task == "arrays" and not self.data_path:
-            raise self.reject("data_path", "the data file for task=arrays (.npz, .npy or .csv)")
-        if self.task not in ("arrays", "images") and self.batch_size > train_count(self):
-            raise self.reject("batch_size", f"0 (full batch) or ≤ the {train_count(self)} training examples")
+        task.check(self)
         if self.batchnorm and self.batch_size == 1:
             raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
         if self.model == "transformer" and (self.dropout > 0 or self.batchnorm):
@@ -224,49 +214,3 @@ def ensemble_key(cfg: TrainConfig) -> tuple:
 
 def _freeze(v: Any) -> Any:
     return tuple(sorted(v.items())) if isinstance(v, dict) else v
-
-
-def _is_prime(n: int) -> bool:
-    return n >= 2 and all(n % d for d in range(2, math.isqrt(n) + 1))
-
-
-def n_examples(cfg: TrainConfig) -> int:
-    """Size of the full example set the train/test split is drawn from."""
-    if cfg.task == "parity":
-        return cfg.train_size + cfg.test_size
-    if cfg.task == "raf":
-        return raf_train_count(cfg.alpha, cfg.d) + cfg.test_size
-    if cfg.task == "arrays":
-        return array_counts(cfg)[0] + array_counts(cfg)[1]
-    if cfg.task == "images":
-        return train_count(cfg)
-    return cfg.p * (cfg.p - 1) if cfg.op == "div" else cfg.p * cfg.p
-
-
-def train_count(cfg: TrainConfig) -> int:
-    if cfg.task == "parity":
-        return cfg.train_size
-    if cfg.task == "raf":
-        return raf_train_count(cfg.alpha, cfg.d)
-    if cfg.task == "arrays":
-        return array_counts(cfg)[0]
-    if cfg.task == "images":  # an estimate for planning (classes taken as equally frequent); the split is exact
-        share = 1.0 if cfg.classes is None else len(cfg.classes.split(",")) / 10
-        return max(int(cfg.train_frac * IMAGE_TRAIN_SIZES[cfg.dataset] * share), 1)
-    return int(cfg.train_frac * n_examples(cfg))
-
-
-def array_counts(cfg: TrainConfig) -> tuple[int, int]:
-    """(train, test) sizes of task arrays: the file's test set, else round(test_frac·n) held out."""
-    from rulesfacts.io import read_arrays
-
-    a = read_arrays(Path(cfg.data_path))
-    if "y_test" in a:
-        return len(a["y"]), len(a["y_test"])
-    n_test = min(max(int(round(cfg.test_frac * len(a["y"]))), 1), len(a["y"]) - 1)
-    return len(a["y"]) - n_test, n_test
-
-
-def raf_train_count(alpha: float, d: int) -> int:
-    """n = round(α·d), at least 1: the RAF training-set size (as ``rulesfacts simulate`` draws it)."""
-    return max(int(round(alpha * d)), 1)

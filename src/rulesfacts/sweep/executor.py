@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rulesfacts.config.train import TrainConfig, ensemble_key, train_count
+from rulesfacts.config.train import TrainConfig, ensemble_key
 from rulesfacts.errors import ConfigError, RulesfactsError
+from rulesfacts.tasks import train_count
 
 FLOAT_BYTES = 4
 # Training keeps the parameters, their gradients and two AdamW moments; activations (pre-

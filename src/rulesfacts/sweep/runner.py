@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rulesfacts.config.train import TrainConfig, train_count
+from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError, OutputError, RulesfactsError
 from rulesfacts.io import ensure_writable_dir, write_text
 from rulesfacts.runtime import progress as progress_bar
@@ -25,6 +25,7 @@ from rulesfacts.sweep import executor as ex
 from rulesfacts.sweep import store
 from rulesfacts.sweep.phases import classify
 from rulesfacts.sweep.spec import SweepSpec, iter_configs, load_spec, parse_spec, run_id, spec_to_toml
+from rulesfacts.tasks import train_count
 
 RUNS = "runs"
 SPEC = "spec.toml"

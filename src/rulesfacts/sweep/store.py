@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rulesfacts.config import Flag, declarations, renamed_fields
+from rulesfacts.config import Flag, declarations, saved_names
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import DataFileError
 from rulesfacts.training.summary import FRACTION_KEYS, stored_columns
@@ -68,7 +68,7 @@ def _add_new_columns(conn: sqlite3.Connection) -> None:
     """A table written by an older rulesfacts lacks the config fields added since: add them (NULL
     in the old rows, read back as the field's default by ``load_results``)."""
     have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
-    renamed = renamed_fields(TrainConfig)
+    renamed = saved_names(TrainConfig)
     for name, sql_type in columns().items():
         if name not in have:
             try:

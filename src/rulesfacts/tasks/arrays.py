@@ -11,16 +11,27 @@ is the file's label, so ``facts_recovered`` counts only injected facts as recove
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rulesfacts.config.train import TrainConfig
+from rulesfacts.declare import Real, param
 from rulesfacts.errors import DataFileError
 from rulesfacts.io import read_arrays
 from rulesfacts.tasks.base import Split, Task, corrupt_labels
 
+if TYPE_CHECKING:
+    from rulesfacts.config.train import TrainConfig
+
 SPLIT_STREAM = 0xA77A  # the held-out rows and the injected facts: their own stream of the data seed
+
+
+@dataclass(frozen=True)
+class Fields:
+    test_frac: float = param(0.2, Real(0.0, 1.0, lo_open=True, hi_open=True),
+                             "arrays: fraction held out as the test set when the file has no x_test.")
 
 
 def arrays_split(path: str, test_frac: float, fact_frac: float, fact_mode: str, seed: int) -> Split:
@@ -55,4 +66,19 @@ def split_of(cfg: TrainConfig) -> Split:
     return arrays_split(cfg.data_path, cfg.test_frac, cfg.fact_frac, cfg.fact_mode, cfg.effective_data_seed)
 
 
-TASK = Task("arrays", split_of, lambda c: f"arrays {Path(c.data_path).name}")
+def sizes(cfg: TrainConfig) -> tuple[int, int]:
+    """(train, test): the file's test set, else round(test_frac·n) held out (reads the file)."""
+    a = read_arrays(Path(cfg.data_path))
+    if "y_test" in a:
+        return len(a["y"]), len(a["y_test"])
+    n_test = min(max(int(round(cfg.test_frac * len(a["y"]))), 1), len(a["y"]) - 1)
+    return len(a["y"]) - n_test, n_test
+
+
+def check(cfg: TrainConfig) -> None:
+    if not cfg.data_path:
+        raise cfg.reject("data_path", "the data file for task=arrays (.npz, .npy or .csv)")
+
+
+TASK = Task("arrays", split_of, lambda c: f"arrays {Path(c.data_path).name}", fields=Fields, check=check, sizes=sizes,
+            two_class=True)  # two classes or more: the file's labels decide (checked when read)

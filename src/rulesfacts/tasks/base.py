@@ -1,4 +1,5 @@
-"""The container every task produces: a training set with its facts marked, and a test set."""
+"""The container every task produces (a training set with its facts marked, and a test set) and
+the task itself as a plug-in (its split, its own config fields and rules, its sizes)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+MAX_SIZE = 10_000_000  # epochs, examples, batch: far beyond a CPU lab, short of an overflow
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,63 @@ def corrupt_labels(y: np.ndarray, n_facts: int, n_classes: int, mode: str, rng: 
     return y
 
 
+def no_rules(cfg: Any) -> None:
+    """A task without rules between its fields (``Task.check``'s default)."""
+
+
+def check_batch_fits(cfg: Any, n_train: int) -> None:
+    """A minibatch no larger than the ``n_train`` training examples (0: full batch), for the tasks
+    whose training-set size follows from the config alone."""
+    if cfg.batch_size > n_train:
+        raise cfg.reject("batch_size", f"0 (full batch) or ≤ the {n_train} training examples")
+
+
 @dataclass(frozen=True)
 class Task:
-    """A task as a plug-in: its name (the value of ``TrainConfig.task``), the function that draws
-    its ``Split`` from a config, and a one-line description of its data for summaries and reports.
+    """A task as a plug-in: one module that defines ``TASK = Task(...)``.
+
+    name: the value of ``TrainConfig.task`` (``--task NAME``).
+    split: config → ``Split``, deterministic in ``cfg.effective_data_seed``.
+    describe: config → a one-line description of its data for summaries and reports.
+    fields: the task's own config fields, a frozen dataclass of ``rulesfacts.declare.param(...)``
+        fields; ``TrainConfig`` is composed of the core fields and every task's, so they get CLI
+        flags, config.json and sweep-table columns, docs rows and property-test strategies like
+        any field. Fields several tasks share (``train_frac``, ``test_size``, ``fact_frac``,
+        ``fact_mode``, ``data_seed``, ``data_path``) are core fields.
+    check: the rules between the task's fields (and the core ones), run for configs of this task
+        after every field passed its own constraint: ``raise cfg.reject(field, "what is allowed")``.
+    sizes: config → (train, test) example counts without drawing the data, for planning (batch
+        sizes, cost estimates); None: they are read off a drawn split.
+    tokens: the inputs are token ids (the one-layer transformer reads them; the linear and
+        random-features models need float features).
+    two_class: the labels can be two classes (the margin losses and the linear and
+        random-features models need two).
 
     Everything else (the trainer, the subset metrics, sweeps, phases, run folders and reports)
-    reads only the ``Split``, so a new task is one module that defines ``TASK = Task(...)``, its
-    line in ``tasks.REGISTRY`` and its fields in ``config/train.py``.
+    reads only the ``Split``. ``rulesfacts.tasks`` finds the task modules of its package and the
+    entry points of the group ``rulesfacts.tasks`` (a plug-in package's own tasks): adding a task
+    is one file plus its tests, with no list to edit.
     """
 
     name: str
-    split: Callable[[Any], Split]  # TrainConfig → Split, deterministic in cfg.effective_data_seed
-    describe: Callable[[Any], str]  # TrainConfig → e.g. "modular p=97 op=add"
+    split: Callable[[Any], Split]
+    describe: Callable[[Any], str]
+    fields: type | None = None
+    check: Callable[[Any], None] = no_rules
+    sizes: Callable[[Any], tuple[int, int]] | None = None
+    tokens: bool = False
+    two_class: bool = False
+
+    def counts(self, cfg: Any) -> tuple[int, int]:
+        """(train, test) example counts of ``cfg``."""
+        if self.sizes is not None:
+            return self.sizes(cfg)
+        split = self.split(cfg)
+        return split.n_train, split.n_test
+
+    def train_count(self, cfg: Any) -> int:
+        return self.counts(cfg)[0]
+
+    def n_examples(self, cfg: Any) -> int:
+        """Size of the whole example set (train and test) the split is drawn from."""
+        return sum(self.counts(cfg))

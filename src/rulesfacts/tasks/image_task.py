@@ -12,14 +12,33 @@ dense features.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rulesfacts.config.train import TrainConfig
+from rulesfacts.declare import Choice, Maybe, Text, param
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks.base import Split, Task, corrupt_labels
-from rulesfacts.tasks.images import ImageData, load_dataset, normalize_features
+from rulesfacts.tasks.images import DATASETS, NORMALIZATIONS, ImageData, load_dataset, normalize_features
+
+if TYPE_CHECKING:
+    from rulesfacts.config.train import TrainConfig
+
+# (train, test) images of each data set: planning estimates before the data are read
+SIZES = {"digits": (1258, 539), "mnist1d": (4000, 1000), "mnist": (60000, 10000), "fashion": (60000, 10000),
+         "cifar10": (50000, 10000)}
+
+
+@dataclass(frozen=True)
+class Fields:
+    dataset: str = param("digits", Choice(DATASETS), "images: the data set (digits and mnist1d need no files).")
+    classes: str | None = param(None, Maybe(Text(nonempty=True), "all classes"),
+                                "images: the classes kept, comma-separated (e.g. 0,1,7), renumbered 0..C−1.")
+    normalize: str = param("standard", Choice(NORMALIZATIONS),
+                           "images: input normalisation from the training images (standard: per-feature z-score; "
+                           "unit: divide by the largest value; l2: unit-norm rows; none).")
 
 
 @functools.cache
@@ -62,4 +81,22 @@ def split_of(cfg: TrainConfig) -> Split:
                        cfg.normalize, cfg.effective_data_seed)
 
 
-TASK = Task("images", split_of, lambda c: f"images {c.dataset}" + (f" classes {c.classes}" if c.classes else ""))
+def sizes(cfg: TrainConfig) -> tuple[int, int]:
+    """An estimate for planning (classes taken as equally frequent); the split is exact."""
+    share = 1.0 if cfg.classes is None else len(cfg.classes.split(",")) / 10
+    n_train, n_test = SIZES[cfg.dataset]
+    return max(int(cfg.train_frac * n_train * share), 1), max(int(n_test * share), 1)
+
+
+def check(cfg: TrainConfig) -> None:
+    if cfg.classes is not None:
+        try:
+            picked = [int(c) for c in cfg.classes.split(",")]
+        except ValueError:
+            picked = []
+        if len(picked) < 2 or len(set(picked)) != len(picked) or min(picked) < 0:
+            raise cfg.reject("classes", "two or more distinct class numbers ≥ 0, comma-separated, e.g. 0,1")
+
+
+TASK = Task("images", split_of, lambda c: f"images {c.dataset}" + (f" classes {c.classes}" if c.classes else ""),
+            fields=Fields, check=check, sizes=sizes)

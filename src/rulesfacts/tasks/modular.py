@@ -6,10 +6,25 @@ the first ⌊α·n⌋ pairs in train; the first ⌊ξ·n_train⌋ of those get a
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from rulesfacts.config.train import TrainConfig
-from rulesfacts.tasks.base import Split, Task, corrupt_labels
+from rulesfacts.declare import Choice, Int, param
+from rulesfacts.tasks.base import Split, Task, check_batch_fits, corrupt_labels
+
+if TYPE_CHECKING:
+    from rulesfacts.config.train import TrainConfig
+
+OPS = ("add", "sub", "mul", "div")
+
+
+@dataclass(frozen=True)
+class Fields:
+    p: int = param(97, Int(2, 1000), "Modulus p (a prime ≥ 3 for op=div).")
+    op: str = param("add", Choice(OPS), "Operation: (a op b) mod p.")
 
 
 def all_pairs(p: int, op: str) -> tuple[np.ndarray, np.ndarray]:
@@ -56,4 +71,25 @@ def split_of(cfg: TrainConfig) -> Split:
     return modular_split(cfg.p, cfg.op, cfg.train_frac, cfg.fact_frac, cfg.fact_mode, cfg.effective_data_seed)
 
 
-TASK = Task("modular", split_of, lambda c: f"modular p={c.p} op={c.op}")
+def sizes(cfg: TrainConfig) -> tuple[int, int]:
+    total = cfg.p * (cfg.p - 1) if cfg.op == "div" else cfg.p * cfg.p
+    n_train = int(cfg.train_frac * total)
+    return n_train, total - n_train
+
+
+def is_prime(n: int) -> bool:
+    return n >= 2 and all(n % d for d in range(2, math.isqrt(n) + 1))
+
+
+def check(cfg: TrainConfig) -> None:
+    if cfg.op == "div" and (cfg.p < 3 or not is_prime(cfg.p)):
+        raise cfg.reject("p", "a prime ≥ 3 for op=div (division needs a field)")
+    n_train, n_test = sizes(cfg)
+    if n_train < 1 or n_test < 1:
+        raise cfg.reject("train_frac", f"a fraction leaving ≥ 1 train and ≥ 1 test example of the {n_train + n_test} "
+                                       "pairs")
+    check_batch_fits(cfg, n_train)
+
+
+TASK = Task("modular", split_of, lambda c: f"modular p={c.p} op={c.op}", fields=Fields, check=check, sizes=sizes,
+            tokens=True)

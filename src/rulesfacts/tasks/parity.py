@@ -9,12 +9,25 @@ label); the test set is fresh inputs with their true labels.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from rulesfacts.config.train import TrainConfig
-from rulesfacts.tasks.base import Split, Task
+from rulesfacts.declare import Int, param
+from rulesfacts.tasks.base import MAX_SIZE, Split, Task, check_batch_fits
+
+if TYPE_CHECKING:
+    from rulesfacts.config.train import TrainConfig
 
 SUBSET_STREAM = 0x5A17  # the subset has its own RNG stream: same seed → same subset, any sizes
+
+
+@dataclass(frozen=True)
+class Fields:
+    n_bits: int = param(30, Int(1, 1000), "Parity: number of input bits n.")
+    k: int = param(3, Int(1, 1000), "Parity: size k of the hidden subset (≤ n_bits).")
+    train_size: int = param(1200, Int(1, MAX_SIZE), "Parity: training-set size.", deprecated=("n_train",))
 
 
 def parity_subset(n_bits: int, k: int, seed: int) -> np.ndarray:
@@ -50,4 +63,11 @@ def split_of(cfg: TrainConfig) -> Split:
     return parity_split(cfg.n_bits, cfg.k, cfg.train_size, cfg.test_size, cfg.fact_frac, cfg.effective_data_seed)
 
 
-TASK = Task("parity", split_of, lambda c: f"parity n={c.n_bits} k={c.k} train_size={c.train_size}")
+def check(cfg: TrainConfig) -> None:
+    if cfg.k > cfg.n_bits:
+        raise cfg.reject("k", f"an integer from 1 to n_bits={cfg.n_bits}")
+    check_batch_fits(cfg, cfg.train_size)
+
+
+TASK = Task("parity", split_of, lambda c: f"parity n={c.n_bits} k={c.k} train_size={c.train_size}", fields=Fields,
+            check=check, sizes=lambda c: (c.train_size, c.test_size), two_class=True)

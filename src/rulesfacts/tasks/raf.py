@@ -9,10 +9,29 @@ chance, as in the theory). The test set is fresh inputs with the rule's label. C
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from rulesfacts.config.train import TrainConfig, raf_train_count
-from rulesfacts.tasks.base import Split, Task
+from rulesfacts.declare import Int, Real, param
+from rulesfacts.tasks.base import Split, Task, check_batch_fits
+
+if TYPE_CHECKING:
+    from rulesfacts.config.train import TrainConfig
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Names and meanings as in ``rulesfacts theory``."""
+
+    d: int = param(200, Int(1, 100_000), "raf: input dimension d (x ~ N(0, I_d), teacher w* ~ N(0, I_d)).")
+    alpha: float = param(2.0, Real(0.0, 10_000.0, lo_open=True), "raf: samples per dimension α, n = round(α·d).")
+
+
+def raf_train_count(alpha: float, d: int) -> int:
+    """n = round(α·d), at least 1: the RAF training-set size (as ``rulesfacts simulate`` draws it)."""
+    return max(int(round(alpha * d)), 1)
 
 
 def raf_split(d: int, alpha: float, fact_frac: float, test_size: int, seed: int) -> Split:
@@ -41,4 +60,9 @@ def teacher_of(cfg: TrainConfig) -> np.ndarray:
     return np.random.default_rng(cfg.effective_data_seed).standard_normal(cfg.d)
 
 
-TASK = Task("raf", split_of, lambda c: f"raf d={c.d} alpha={c.alpha:g}")
+def check(cfg: TrainConfig) -> None:
+    check_batch_fits(cfg, raf_train_count(cfg.alpha, cfg.d))
+
+
+TASK = Task("raf", split_of, lambda c: f"raf d={c.d} alpha={c.alpha:g}", fields=Fields, check=check,
+            sizes=lambda c: (raf_train_count(c.alpha, c.d), c.test_size), two_class=True)

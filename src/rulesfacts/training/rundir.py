@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rulesfacts.config import renamed_fields
+from rulesfacts.config import saved_names
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError, Note, short_repr
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
@@ -113,7 +113,7 @@ def read_config(run_dir: Path) -> TrainConfig:
         warnings.warn(f"{Path(run_dir) / CONFIG}: no value for {', '.join(missing[:5])}"
                       f"{' and others' if len(missing) > 5 else ''}; the defaults are assumed", Note, stacklevel=2)
     try:
-        return TrainConfig.from_dict(data["config"])
+        return TrainConfig.from_saved(data["config"])
     except ConfigError as e:
         raise DataFileError(Path(run_dir) / CONFIG, f"invalid run config: {e}") from None
     except TypeError as e:  # e.g. a field given a table where a value belongs
@@ -121,7 +121,7 @@ def read_config(run_dir: Path) -> TrainConfig:
 
 
 def _renamed_given(name: str, given: dict[str, Any]) -> bool:
-    return any(new == name and old in given for old, new in renamed_fields(TrainConfig).items())
+    return any(new == name and old in given for old, new in saved_names(TrainConfig).items())
 
 
 def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
@@ -258,7 +258,7 @@ def load_checkpoint(run_dir: Path, name: str = CHECKPOINT) -> dict[str, Any] | N
     if problem := _checkpoint_problem(state):
         raise DataFileError(path, f"not a rulesfacts checkpoint ({problem}); delete it to start over")
     try:  # the config under today's field names (a checkpoint may predate a rename)
-        state["config"] = TrainConfig.from_dict(state["config"]).to_dict()
+        state["config"] = TrainConfig.from_saved(state["config"]).to_dict()
     except (ConfigError, TypeError) as e:
         raise DataFileError(path, f"invalid run config in the checkpoint ({e}); delete it to start over") from None
     return state

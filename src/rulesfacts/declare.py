@@ -15,10 +15,15 @@ scalar, a list for a pair): a field check never raises anything else.
 Renaming a field keeps old files and commands working: ``param(..., deprecated=("old",))``
 makes ``from_dict`` (TOML tables, config.json) and the CLI (a hidden ``--old`` flag) accept the
 old name and warn with ``RenamedField``, a ``DeprecationWarning`` that the CLI prints as the one
-line ``note: 'old' is deprecated, use 'new'``.
+line ``note: 'old' is deprecated, use 'new'``. An old name that now means something else (``eps``,
+once Adam's ε, now the fact fraction ε as in ``rulesfacts theory``) is ``retired=("old",)``: input
+reads it as its new meaning, and only ``from_saved`` (config.json, checkpoints: files rulesfacts
+wrote) and the sweep tables read it as the field that had it.
 
 This module is at the bottom of the package (it imports only ``rulesfacts.errors``, the standard
-library and NumPy), so that every layer can declare its configs with it.
+library and NumPy), so that every layer can declare its configs with it: the task modules declare
+their own fields here, and ``config.train`` composes them into ``TrainConfig``.
+``rulesfacts.config`` re-exports every name.
 """
 
 from __future__ import annotations
@@ -360,7 +365,9 @@ class Declaration:
     member: may differ between the members of one batched ensemble (seeds, regularisation);
     how: says how a run is computed, not what (runs that differ only there are the same run);
     cli: the field has a flag where its config has a command;
-    deprecated: earlier names, oldest first, still accepted with a note.
+    deprecated: earlier names, oldest first, still accepted with a note;
+    retired: earlier names no longer accepted as input (another field's alias now), still read
+    from the files an earlier rulesfacts wrote; older than the deprecated ones.
     """
 
     constraint: Constraint
@@ -369,16 +376,18 @@ class Declaration:
     how: bool = False
     cli: bool = True
     deprecated: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
 
 
 def param(default: Any, constraint: Constraint, help: str, *, member: bool = False, how: bool = False,
-          cli: bool = True, deprecated: tuple[str, ...] = (), compare: bool = True) -> Any:
+          cli: bool = True, deprecated: tuple[str, ...] = (), retired: tuple[str, ...] = (),
+          compare: bool = True) -> Any:
     """A dataclass field with its declaration. A ``how`` field does not take part in equality
     (nor does one with ``compare=False``, e.g. free-form notes); a table default is copied per
     instance. The default must satisfy its own constraint (checked here, at import)."""
     if not constraint.allows(constraint.normalise(default)):
         raise ValueError(f"default {default!r} is not allowed by its own constraint: {constraint.words()}")
-    meta = {METADATA_KEY: Declaration(constraint, help, member, how, cli, tuple(deprecated))}
+    meta = {METADATA_KEY: Declaration(constraint, help, member, how, cli, tuple(deprecated), tuple(retired))}
     compare = compare and not how
     hash_ = False if isinstance(constraint, PlainData) else None  # a dict cannot be hashed
     if isinstance(default, (dict, list)):
@@ -416,11 +425,18 @@ def renamed_fields(cls: Any) -> dict[str, str]:
     return {old: n for n, d in declarations(cls).items() for old in d.deprecated}
 
 
+def saved_names(cls: Any) -> dict[str, str]:
+    """Old name → current name as the files of an earlier rulesfacts use them (config.json,
+    checkpoints, sweep tables): the deprecated names and the retired ones, a retired name meaning
+    the field that had it, not the field whose alias it is now."""
+    return renamed_fields(cls) | {old: n for n, d in declarations(cls).items() for old in d.retired}
+
+
 def first_names(cls: Any) -> dict[str, str]:
-    """Current name → the name the field had first (its oldest deprecated name), for renamed
-    fields: what identifies a field where a rename must change nothing, e.g. the hash that names
-    a sweep's runs."""
-    return {n: d.deprecated[0] for n, d in declarations(cls).items() if d.deprecated}
+    """Current name → the name the field had first (its oldest retired or deprecated name), for
+    renamed fields: what identifies a field where a rename must change nothing, e.g. the hash that
+    names a sweep's runs."""
+    return {n: (*d.retired, *d.deprecated)[0] for n, d in declarations(cls).items() if d.retired or d.deprecated}
 
 
 # -- renamed fields -----------------------------------------------------------------------------
@@ -516,6 +532,19 @@ class Config:
             values[name] = d[key]
         return cls(**values)
 
+    @classmethod
+    def from_saved(cls, d: Mapping[str, Any]) -> Self:
+        """The config of a table rulesfacts wrote (config.json, a checkpoint), perhaps before a
+        rename: as ``from_dict``, and a retired name (``retired=``) where the current name of its
+        field is absent reads as that field, with a note."""
+        if isinstance(d, Mapping):
+            retired = {old: n for n, decl in declarations(cls).items() for old in decl.retired}
+            back = {k: retired[k] for k in d if k in retired and retired[k] not in d}
+            for old, new in back.items():
+                warn_renamed(f"{cls.prefix}{old}", f"{cls.prefix}{new}")
+            d = {back.get(k, k): v for k, v in d.items()}
+        return cls.from_dict(d)
+
 
 def _plain(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
@@ -553,7 +582,8 @@ def describe_fields(cls: Any) -> list[dict[str, Any]]:
         d = declaration(f)
         out.append({"name": f.name, "type": d.constraint.kind, "default": _plain(default_of(f)),
                     "allowed": d.constraint.words(), "help": d.help, "member": d.member, "how": d.how,
-                    "cli": d.cli, "deprecated": list(d.deprecated), "sql_type": d.constraint.sql_type})
+                    "cli": d.cli, "deprecated": list(d.deprecated), "retired": list(d.retired),
+                    "sql_type": d.constraint.sql_type})
     return out
 
 
@@ -561,7 +591,9 @@ def fields_markdown(cls: Any) -> str:
     """A Markdown table of the fields of ``cls``: name, type, default, allowed values, meaning."""
     rows = ["| Field | Type | Default | Allowed | Meaning |", "|---|---|---|---|---|"]
     for r in describe_fields(cls):
-        meaning = r["help"] + "".join(f" Formerly `{old}` (still accepted, with a note)." for old in r["deprecated"])
+        meaning = r["help"] + "".join(f" Formerly `{old}` (still accepted, with a note)." for old in r["deprecated"]) \
+            + "".join(f" Formerly `{old}` (read so from the files written then; now another field's name)."
+                      for old in r["retired"])
         cells = [f"`{r['name']}`", r["type"], f"`{literal(r['default'])}`", r["allowed"], meaning]
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows) + "\n"
