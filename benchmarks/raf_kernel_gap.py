@@ -33,7 +33,7 @@ SETTINGS = {
     "ridge1": {"point": {"alpha": 1.0, "fact_frac": 0.2, "lam": 1.0}, "losses": ("square", "hinge", "logistic"),
                "seeds": lambda d: max(12, round(4000 / d))},
     "ridge001": {"point": {"alpha": 2.0, "fact_frac": 0.2, "lam": 0.01}, "losses": ("square",),
-                 "seeds": lambda d: max(4, round(8000 / d))},
+                 "seeds": lambda d: max(12, round(8000 / d))},
 }
 
 
@@ -109,9 +109,10 @@ def main() -> None:
     if not args.plot_only:
         ds = tuple(int(v) for v in args.ds.split(","))
         new = pd.concat([run(name, ds) for name in args.settings.split(",")], ignore_index=True)
-        if csv.exists():  # keep the settings not rerun
-            old = pd.read_csv(csv)
-            new = pd.concat([old[~old["setting"].isin(new["setting"])], new], ignore_index=True)
+        if csv.exists():  # keep the (setting, loss, d) rows not rerun
+            old, key = pd.read_csv(csv), ["setting", "loss", "d"]
+            rerun = old[key].apply(tuple, axis=1).isin(set(new[key].apply(tuple, axis=1)))
+            new = pd.concat([old[~rerun], new], ignore_index=True).sort_values(key, kind="stable")
         write_text(csv, new.to_csv(index=False))
     slopes = plot(pd.read_csv(csv), csv.with_suffix(".png"))
     print("fitted log-log slopes:", {k: round(v, 2) for k, v in slopes.items()})
