@@ -22,6 +22,14 @@ def test_theory_optimal_lambda_and_bayes(capsys):
     assert code == 0 and json.loads(out)["e_mem"] is None
 
 
+def test_simulate_kernel_matrix_reports_the_linearised_fit_beside(capsys):
+    code, out, _ = run_cli(["simulate", "--learner", "kernel", "--act", "relu", "--kernel-matrix", "--d", "40",
+                            "--seeds", "2", "--n-test", "200", "--json"], capsys)
+    summary = json.loads(out)
+    assert code == 0 and {"theory_e_gen", "linearised_e_gen", "nonlinear_gap_e_gen", "verdict"} <= summary.keys()
+    assert summary["nonlinear_gap_e_gen"] == pytest.approx(summary["e_gen"] - summary["linearised_e_gen"], abs=1e-12)
+
+
 def test_capacity_json(capsys):
     code, out, _ = run_cli(["capacity", "--fact-frac", "1", "--json"], capsys)
     assert code == 0 and json.loads(out)["alpha_c"] == pytest.approx(2.0)
@@ -57,6 +65,7 @@ def test_curves_spec_writes_png_and_csv(tmp_path, capsys):
     (["theory", "--learner", "rf", "--act", "gelu"], "act"),
     (["simulate", "--learner", "bayes"], "learner"),
     (["simulate", "--d", "1"], "d="),
+    (["simulate", "--learner", "kernel", "--act", "tanh", "--kernel-matrix"], "act"),
     (["capacity", "--fact-frac", "-0.1"], "fact_frac"),
     (["curves", "/nonexistent/spec.toml"], "not found"),
 ])

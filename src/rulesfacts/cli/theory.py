@@ -43,7 +43,12 @@ def register(app: typer.Typer) -> None:
     @config_options(RAFPoint, defaults=POINT_DEFAULTS)
     def simulate_cmd(given: dict[str, Any] | None = None, d: int = typer.Option(500, "--d", help="Input dimension d."),
                      seeds: int = typer.Option(5, "--seeds", help="Independent data sets (error bars)."),
-                     n_test: int = typer.Option(20000, "--n-test", help="rf: fresh test points per seed."),
+                     n_test: int = typer.Option(20000, "--n-test",
+                                                help="rf and --kernel-matrix: fresh test points per seed."),
+                     kernel_matrix: bool = typer.Option(
+                         False, "--kernel-matrix", help="kernel learner: fit the nonlinear n × n kernel matrix of "
+                         "--act (relu, sign, erf) instead of its linearisation; also reports the linearised "
+                         "kernel on the same data (linearised_*, nonlinear_gap_*)."),
                      quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
                      as_json: bool = JSON_OPTION) -> None:
         """Fit the learner exactly on finite-d RAF data; mean ± standard error over seeds, theory beside."""
@@ -55,7 +60,8 @@ def register(app: typer.Typer) -> None:
         point = RAFPoint(**given)
         out: dict[str, Any] = {"learner": point.learner, "loss": point.loss, "alpha": point.alpha,
                                "fact_frac": point.fact_frac, "lam": point.lam}
-        out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json))
+        out.update(simulate_point(point, d=d, seeds=seeds, n_test=n_test, progress=not quiet and not as_json,
+                                  kernel_matrix=kernel_matrix))
         keys = ("e_gen", "e_mem", "e_train_rule", "m", "q")
         try:
             th = solve_point(point.learner, point.loss, point.alpha, point.fact_frac, point.lam, **_params(point))
