@@ -87,28 +87,32 @@ if __name__ == "__main__":
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--keep", type=float, default=0.5)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of the split, the facts, the subsets and (seed, seed + 1, ...) the members; "
+                         "other than 0 the result goes to ..._seed<seed>.json and the figures are left as they are")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = TrainConfig(p=args.p, train_frac=args.train_frac, fact_frac=args.fact_frac, width=args.width, wd=0.0,
                       init_scale=args.init_scale, batch_size=args.batch_size, lr=args.lr, epochs=args.epochs,
-                      log_every=args.log_every, n_snapshots=0)
-    curve = ScoreEveryLog(cfg, args.members, args.keep, seed=0)
+                      log_every=args.log_every, n_snapshots=0, seed=args.seed)
+    curve = ScoreEveryLog(cfg, args.members, args.keep, seed=args.seed)
     t0 = time.perf_counter()
-    result = memorization_scores(cfg, members=args.members, keep=args.keep, seed=0, progress=False,
+    result = memorization_scores(cfg, members=args.members, keep=args.keep, seed=args.seed, progress=False,
                                  callbacks=[curve])
     wall = time.perf_counter() - t0
     tmp = Path(tempfile.mkdtemp())
     write_outputs(result, cfg, tmp)
     tag = f"p{args.p}"
-    for name in (HISTOGRAM, TOP):
-        shutil.copy(tmp / name, FIGURES / f"memscore-modular-{tag}-{name.removeprefix('memscore-')}")
+    if args.seed == 0:
+        for name in (HISTOGRAM, TOP):
+            shutil.copy(tmp / name, FIGURES / f"memscore-modular-{tag}-{name.removeprefix('memscore-')}")
     keys = ("p", "train_frac", "fact_frac", "fact_mode", "width", "act", "loss", "init_scale", "lr", "batch_size",
-            "epochs", "wd")
+            "epochs", "wd", "seed")
     out = {"config": {k: v for k, v in cfg.to_dict().items() if k in keys},
            **result.summary(), "wall_seconds": round(wall, 1),
            "by_subset": result.table.groupby("is_fact")[["score", "acc_in", "acc_out"]]
            .mean().rename(index={False: "clean", True: "facts"}).to_dict(orient="index"),
            "by_epoch": curve.rows, "machine": machine_info()}
-    write_json(RESULTS / f"memscore_modular_{tag}.json", out)
+    write_json(RESULTS / f"memscore_modular_{tag}{f'_seed{args.seed}' if args.seed else ''}.json", out)
     print(json.dumps({k: v for k, v in out.items() if k != "by_epoch"}, indent=1, default=str))
