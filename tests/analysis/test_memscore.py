@@ -7,10 +7,18 @@ import numpy as np
 import pytest
 import torch
 
-from rulesfacts.analysis.memscore import memorization_scores, precision_at, roc_auc, subset_masks, subset_split
+from rulesfacts.analysis.memscore import (
+    member_correct,
+    memorization_scores,
+    precision_at,
+    roc_auc,
+    subset_masks,
+    subset_split,
+)
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks import make_split
+from rulesfacts.training.callbacks import Callback
 from rulesfacts.training.trainer import Trainer
 from tests.cli_helpers import run_cli
 
@@ -74,6 +82,32 @@ def test_scores_equal_members_trained_one_at_a_time():
         expected = (np.mean(ins) if ins else np.nan) - (np.mean(outs) if outs else np.nan)
         got = result.table.score[i]
         assert (np.isnan(expected) and np.isnan(got)) or got == pytest.approx(expected, abs=1e-12)
+
+
+def test_callbacks_see_the_members_at_every_log_epoch_and_the_last_look_gives_the_scores():
+    """A callback (the benchmark's AUC-against-epochs curve) is called on the members' ensemble at
+    each log epoch, not on the single full-set run; what it sees at the last epoch, scored with
+    the subsets ``subset_masks`` draws, is the returned table."""
+    cfg = raf_cfg(epochs=150, log_every=50)
+    full = make_split(cfg)
+    masks = subset_masks(full.n_train, 4, 0.5, seed=1)
+
+    class Look(Callback):
+        def __init__(self):
+            self.epochs, self.correct = [], None
+
+        def on_log(self, trainer, epoch):
+            self.epochs.append(epoch)
+            assert len(trainer.cfgs) == 4
+            self.correct = member_correct(trainer, full)
+
+    look = Look()
+    result = memorization_scores(cfg, members=4, keep=0.5, seed=1, progress=False, single=True, callbacks=[look])
+    assert look.epochs == [0, 50, 100, 150]
+    c = look.correct
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = (c & masks).sum(0) / masks.sum(0) - (c & ~masks).sum(0) / (~masks).sum(0)
+    np.testing.assert_array_equal(expected, result.table.score.to_numpy())
 
 
 def test_memscore_command_writes_the_table_histogram_and_json(tmp_path, capsys):

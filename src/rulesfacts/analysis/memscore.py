@@ -18,6 +18,7 @@ counting one half), and the precision among the n_facts top-scored examples.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
 from rulesfacts.tasks import make_split
 from rulesfacts.tasks.base import Split
-from rulesfacts.training.callbacks import ProgressBar
+from rulesfacts.training.callbacks import Callback, ProgressBar
 from rulesfacts.training.trainer import Trainer
 
 TABLE_COLUMNS = ("index", "score", "se", "acc_in", "acc_out", "k_in", "k_out", "is_fact", "label", "true_label")
@@ -132,13 +133,15 @@ def member_correct(trainer: Trainer, full: Split) -> np.ndarray:
 
 
 def memorization_scores(cfg: TrainConfig, members: int = 16, keep: float = 0.5, seed: int = 0,
-                        progress: bool = True, single: bool = True) -> MemScores:
+                        progress: bool = True, single: bool = True,
+                        callbacks: Sequence[Callback] = ()) -> MemScores:
     """Memorization score of every training example of ``cfg``'s task, trained as ``cfg`` says.
 
     ``members`` networks (seeds cfg.seed, cfg.seed + 1, ...; all on the data of cfg's data seed)
     each train on a random ``keep`` fraction of the training set (``seed`` draws the subsets).
     ``single``: also train one network on the whole set and time it (``train_seconds_single``),
-    so the cost reads as a multiple of one training run."""
+    so the cost reads as a multiple of one training run. ``callbacks``: more hooks on the members'
+    training (e.g. scoring at every log epoch; the subsets are ``subset_masks(n, members, keep, seed)``)."""
     if members < 2:
         raise ConfigError("members", members, "an integer ≥ 2 (each example needs members with and without it)")
     t0 = time.perf_counter()
@@ -146,7 +149,7 @@ def memorization_scores(cfg: TrainConfig, members: int = 16, keep: float = 0.5, 
     masks = subset_masks(full.n_train, members, keep, seed)
     cfgs = [cfg.replace(seed=cfg.seed + m, data_seed=cfg.effective_data_seed) for m in range(members)]
     trainer = Trainer(cfgs, splits=[subset_split(full, mask) for mask in masks],
-                      callbacks=[ProgressBar()] if progress else [])
+                      callbacks=[*([ProgressBar()] if progress else []), *callbacks])
     trainer.fit()
     correct = member_correct(trainer, full)
     seconds = time.perf_counter() - t0
