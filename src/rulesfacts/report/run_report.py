@@ -269,7 +269,7 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
             "class_colors": CLASS_COLORS,
             "subset_colors": {"clean": SUBSET_COLORS["clean"], "fact": SUBSET_COLORS["facts_memorized"],
                               "test": SUBSET_COLORS["test"]},
-            "memscore": memscore_data(run.path)}
+            "memscore": memscore_data(run.path, run.config)}
 
 
 def run_title(c) -> str:

@@ -136,6 +136,8 @@ function lineChart(canvas, opt) {
     g.fillText(opt.ylabel, 0, 0); g.restore();
   }
   g.save(); g.beginPath(); g.rect(m.l, m.t, pw, ph); g.clip();
+  const bars = [];  // the drawn bars (series, bin, value, rectangle in CSS pixels): what tests read back
+  canvas._bars = bars;
   if (opt.bars) {
     const nb = opt.series.filter((s) => !s.line).length, sx = opt.x, step = pw / Math.max(1, sx.length);
     const bw = Math.max(1, (step * 0.85) / (opt.stacked || opt.overlay ? 1 : nb)), base = sx.map(() => 0);
@@ -145,7 +147,9 @@ function lineChart(canvas, opt) {
         if (v == null) return;
         const x = X(sx[i]) - step * 0.425 + (opt.stacked || opt.overlay ? 0 : j * bw);
         if (opt.stacked) { g.fillRect(x, Y(base[i] + v), bw, Y(base[i]) - Y(base[i] + v)); base[i] += v; return; }
-        g.fillRect(x, Y(Math.min(v, y1)), bw, Y(y0) - Y(Math.min(v, y1)));
+        const top = Y(Math.min(v, y1)), bottom = Y(y0);
+        g.fillRect(x, top, bw, Math.max(0, bottom - top));
+        bars.push({ series: j, i, value: v, x, y: top, w: bw, h: Math.max(0, bottom - top) });
       });
     });
   }
@@ -395,6 +399,7 @@ function runView(d, root, P = "", narrow = false) {
     root.append(el("p", { class: "note", text: "this run has no weight snapshots: only its curves are shown" }));
     if (d.prune) root.append(prunePanel());
     drawCurves(null);
+    if (d.memscore) root.append(memscorePanel(d, id, W));
     return { epochs: [], show: () => {} };
   }
 
@@ -694,7 +699,109 @@ function runView(d, root, P = "", narrow = false) {
     if (view === "parity" && f.bit_share) drawParity(f);
     if (!fourier) drawStats(f);
   }
+  if (d.memscore) root.append(memscorePanel(d, id, W));
   return { epochs: frames.map((f) => f.epoch), start: snaps.start || 0, show: (i) => { state.i = i; draw(); } };
+}
+
+/* ---------- the memorization scores of a run's training examples (report/memscore_section.py) ---------- */
+function memscorePanel(d, id, W) {
+  const m = d.memscore, h = m.histogram, cf = d.subset_colors;
+  const centers = h.edges.slice(0, -1).map((e, i) => (e + h.edges[i + 1]) / 2);
+  const base = m.n_train ? m.n_facts / m.n_train : null;
+  const stats = statsLine([["ROC AUC", m.roc_auc], ["precision at facts", m.precision_at_facts], ["base rate", base],
+    ["facts", m.n_facts], ["examples", m.n_train], ["networks", m.members], ["keep", m.keep], ["seconds", m.seconds],
+    ["× one run", m.cost_vs_single]]);
+  stats.id = id("memscore-stats");
+  const said = el("div", { class: "sentences", id: id("memscore-sentences") }, ...m.sentences.map((t) => el("p", { text: t })));
+  const histC = el("canvas", { id: id("memscore-hist") });
+  let log = false;
+  const scaleBtn = el("button", { id: id("memscore-log"), text: "log scale", onclick: () => {
+    log = !log; scaleBtn.classList.toggle("on", log); drawHist();
+  } });
+  function drawHist() {
+    lineChart(histC, { w: W, h: 240, x: centers, bars: true, ylog: log, ymin: log ? 0.5 : 0, xlabel: "memorization score",
+      ylabel: log ? "examples (log)" : "examples",
+      series: [{ y: h.clean.map((v) => log && !v ? null : v), color: cf.clean, label: "clean examples" },
+        { y: h.facts.map((v) => log && !v ? null : v), color: cf.fact, label: "facts" }],
+      xfmt: (x) => { const i = centers.indexOf(x); return i < 0 ? fmt(x) : `${fmt(h.edges[i])} to ${fmt(h.edges[i + 1])}`; } });
+  }
+  drawHist();
+  const parts = [stats, said, el("div", { class: "controls" }, scaleBtn), histC];
+  if (m.examples_note) parts.push(el("p", { class: "note", id: id("memscore-note"), text: m.examples_note }));
+  if (m.top) parts.push(el("h3", { text: `the ${m.top.length} top-scored training examples` }), memscoreExamples(m, d, id));
+  return el("section", { class: "panel", id: id("memscore") }, el("h2", { text: "Memorization scores: which examples are memorized" }),
+    el("p", { class: "help", text: m.help }), ...parts);
+}
+
+function exampleText(t) {
+  return `example ${t.index}: ${t.is_fact ? "fact" : "clean"}\nscore ${fmt(t.score)} ± ${fmt(t.se)}\n` +
+    `trained label ${t.label} · rule's label ${t.true_label}`;
+}
+
+function memscoreExamples(m, d, id) {
+  const factColor = d.subset_colors.fact;
+  if (m.examples_kind === "cells") {
+    const P = m.cells, p = P.p, cell = Math.max(2, Math.floor(360 / p)), left = 28, top = 16, S = p * cell;
+    const sub = bytes(P.subset), lab = bytes(P.label), rule = bytes(P.rule), score = f16(P.score);
+    const c = el("canvas", { id: id("memscore-cells") });
+    const g = setup(c, left + S + 70, top + S + 22);
+    const rank = new Map(m.top.map((t, r) => [t.a * p + t.b, r]));
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+      const k = a * p + b, s = sub[k];
+      g.fillStyle = !s ? "#eee" : s > 2 ? "#bbb" : `rgb(${ramp(DIVERGING, (score[k] + 1) / 2)})`;
+      g.fillRect(left + b * cell, top + a * cell, cell, cell);
+      if ((s === 2 || s === 4) && cell >= 3) { g.fillStyle = "#000"; g.fillRect(left + b * cell + cell / 2 - 0.75, top + a * cell + cell / 2 - 0.75, 1.5, 1.5); }
+    }
+    g.strokeStyle = "#0a0"; g.lineWidth = 1.5;
+    for (const t of m.top) g.strokeRect(left + t.b * cell + 0.5, top + t.a * cell + 0.5, cell - 1, cell - 1);
+    g.font = "11px system-ui, sans-serif"; g.fillStyle = "#555"; g.textAlign = "center"; g.textBaseline = "top";
+    g.fillText("b →", left + S / 2, 1);
+    for (const t of niceTicks(0, p - 1, 4)) if (Number.isInteger(t)) g.fillText(String(t), left + (t + 0.5) * cell, top + S + 3);
+    g.textAlign = "right"; g.textBaseline = "middle";
+    for (const t of niceTicks(0, p - 1, 4)) if (Number.isInteger(t)) g.fillText(String(t), left - 4, top + (t + 0.5) * cell);
+    g.fillText("a", left - 14, top - 6);
+    const bx = left + S + 14, bh = Math.min(S, 200);  // colour bar of the score, −1 … 1
+    for (let i = 0; i < bh; i++) { g.fillStyle = `rgb(${ramp(DIVERGING, 1 - i / (bh - 1))})`; g.fillRect(bx, top + i, 10, 1); }
+    g.textAlign = "left"; g.fillStyle = "#555";
+    ["1", "0", "−1"].forEach((t, i) => g.fillText(t, bx + 13, top + (i * (bh - 1)) / 2));
+    hoverable(c);
+    c._hover = (px, py) => {
+      const b = Math.floor((px - left) / cell), a = Math.floor((py - top) / cell);
+      if (a < 0 || b < 0 || a >= p || b >= p) return null;
+      const k = a * p + b, s = sub[k];
+      if (!s) return `a=${a}, b=${b}: not a training pair`;
+      const r = rank.get(k);
+      return `a=${a}, b=${b} · ${s === 2 || s === 4 ? "fact" : "clean"}\n` + (s > 2 ? "no score" : `score ${fmt(score[k])}`) +
+        (r != null ? ` (rank ${r + 1})` : "") + `\ntrained label ${lab[k]} · rule's label ${rule[k]}`;
+    };
+    return el("div", {}, c, el("div", { class: "legend" }, el("span", { text: "colour: score (blue −1, white 0, red 1); grey: no score; dot: a fact; green frame: a top-scored pair; hover a cell for its numbers" })));
+  }
+  if (m.examples_kind === "pictures" || m.examples_kind === "curves") {
+    const shape = m.picture_shape, wrap = el("div", { class: "examples", id: id("memscore-examples") });
+    for (const t of m.top) {
+      const c = el("canvas", { class: "example-pic", "data-index": t.index, "data-score": t.score, title: exampleText(t) });
+      if (m.examples_kind === "curves") {
+        const W = 96, H = 64, g = setup(c, W, H), ys = t.curve, lo = Math.min(...ys), hi = Math.max(...ys);
+        g.strokeStyle = "#222"; g.lineWidth = 1.2; g.beginPath();
+        ys.forEach((v, i) => { const x = 3 + (i * (W - 6)) / (ys.length - 1), y = H - 3 - ((v - lo) / (hi - lo || 1)) * (H - 6); if (i) g.lineTo(x, y); else g.moveTo(x, y); });
+        g.stroke();
+      } else {
+        const [hh, ww] = shape, rgb = shape.length === 3, px = bytes(t.pixels), img = new ImageData(ww, hh);
+        for (let k = 0; k < hh * ww; k++) for (let ch = 0; ch < 4; ch++) img.data[4 * k + ch] = ch === 3 ? 255 : px[rgb ? 3 * k + ch : k];
+        const off = document.createElement("canvas"); off.width = ww; off.height = hh; off.getContext("2d").putImageData(img, 0, 0);
+        const z = Math.max(1, Math.floor(72 / Math.max(hh, ww))), g = setup(c, ww * z, hh * z);
+        g.imageSmoothingEnabled = false; g.drawImage(off, 0, 0, ww * z, hh * z);
+      }
+      c.style.border = t.is_fact ? `3px solid ${factColor}` : "1px solid #bbb";
+      wrap.append(el("figure", { class: "example" + (t.is_fact ? " fact" : "") }, c,
+        el("figcaption", { text: `#${t.index} s=${fmt(t.score, 2)}\ny=${t.label} (true ${t.true_label})` })));
+    }
+    return el("div", {}, wrap, el("div", { class: "legend" }, el("span", { text: "thick frame: a fact; hover an example for its numbers" })));
+  }
+  const rows = m.top.map((t, r) => el("tr", { class: t.is_fact ? "fact" : "" }, ...[r + 1, t.index, fmt(t.score), fmt(t.se), t.label, t.true_label,
+    t.is_fact ? "fact" : "clean"].map((v) => el("td", { text: String(v) }))));
+  return el("table", { class: "examples-table", id: id("memscore-table") }, el("tr", {}, ...["rank", "example", "score", "± se",
+    "trained label", "rule's label", "subset"].map((v) => el("th", { text: v }))), ...rows);
 }
 
 /* the sticky step bar: slider, fixed-width label, play button; ``onStep(i)`` draws step i */
