@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.analysis.analytic import compare_to_analytic
+from rulesfacts.analysis.dense import analyze_dense, analyze_parity_neurons
 from rulesfacts.analysis.dynamics import run_dynamics
 from rulesfacts.analysis.neurons import GENERALIZING, MEMORIZING, class_counts, neuron_table
-from rulesfacts.analysis.dense import analyze_dense, analyze_parity_neurons
 from rulesfacts.analysis.prune import DEFAULT_STEPS, ORDERS, prune_curve, prune_steps, pruning_summary
 from rulesfacts.analysis.transformer import analyze_transformer
 from rulesfacts.config import Choice, Config, Flag, Int, Many, Maybe, Real, param
