@@ -435,3 +435,37 @@ def test_memscore_section_shows_the_top_images_of_an_image_task(open_page, tmp_p
     page.locator("#memscore-examples").scroll_into_view_if_needed()
     shot(page, "report-memscore-digits.png")
     assert page.problems == [] and page.requests == []
+
+
+def test_fact_neurons_panel_draws_the_frames_statistics(open_page, parity_run, tmp_path):
+    import numpy as np
+
+    from rulesfacts.report.encode import unhalf
+    from rulesfacts.report.task_views import DENSE_ROWS
+
+    page = open_page(Path(build_report(parity_run, tmp_path / "parity.html")["report"]))
+    snaps = report_json(page)["snapshots"]
+    last = len(snaps["frames"]) - 1
+    scrub_to(page, last)
+    frame = snaps["frames"][last]
+    rows = unhalf(frame["neuron_stats"])
+    points = page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)")
+    assert [p[0] for p in points] == snaps["neuron_ids"]
+    # x: alignment with the rule (share on the relevant bits), y: fact selectivity, flag: fact neuron
+    assert [p[1] for p in points] == pytest.approx(np.abs(rows[DENSE_ROWS.index("alignment")]).tolist())
+    assert [p[2] for p in points] == pytest.approx(rows[DENSE_ROWS.index("fact_selectivity")].tolist())
+    assert [p[3] for p in points] == frame["fact_neuron"]
+    note = page.inner_text("#neuron-facts-note")
+    assert note.startswith(f"epoch {frame['epoch']}: {frame['n_fact_neurons']} of {snaps['width']} neurons")
+    assert "fact selectivity" in page.inner_text("#neuron-info")
+    # hovering a dot names a neuron and its numbers
+    x, y = page.evaluate("(() => { const c = document.getElementById('neuron-facts'), "
+                         "p = JSON.parse(c.dataset.points)[0]; return [c._box.X(p[1]), c._box.Y(p[2])]; })()")
+    page.locator("#neuron-facts").scroll_into_view_if_needed()
+    box = page.locator("#neuron-facts").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    t = page.inner_text("#tooltip")
+    assert t.startswith("neuron ") and "fact selectivity " in t and "alignment " in t
+    scrub_to(page, 0)
+    assert page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)") != points
+    assert page.problems == [] and page.requests == []

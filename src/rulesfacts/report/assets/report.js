@@ -116,6 +116,7 @@ function lineChart(canvas, opt) {
   const tx = opt.xlog ? (v) => (Math.log(v) - Math.log(x0)) / (Math.log(x1) - Math.log(x0)) : (v) => (v - x0) / (x1 - x0);
   const ty = opt.ylog ? (v) => (Math.log(v) - Math.log(y0)) / (Math.log(y1) - Math.log(y0)) : (v) => (v - y0) / (y1 - y0);
   const X = (v) => m.l + tx(v) * pw, Y = (v) => m.t + (1 - ty(v)) * ph;
+  canvas._box = { X, Y };
   g.font = "11px system-ui, sans-serif"; g.lineWidth = 1;
   g.strokeStyle = "#e6e6e6"; g.fillStyle = "#555";
   g.textAlign = "right"; g.textBaseline = "middle";
@@ -447,7 +448,12 @@ function runView(d, root, P = "", narrow = false) {
   if (view === "parity" && frames[0].bit_share) {
     root.append(row(panel("First layer per input bit", d.help.bits, bitsC), panel("Mass on the relevant bits", d.help.mass, massC)));
   }
-  if (!fourier) root.append(panel("Per-neuron statistics", d.help.neurons, statC));
+  const factsC = el("canvas", { id: id("neuron-facts") }), factsNote = el("div", { class: "sub", id: id("neuron-facts-note") });
+  const dense = snaps.dense;
+  if (!fourier && dense) {
+    root.append(row(panel("Per-neuron statistics", d.help.neurons, statC),
+      panel("Fact neurons: selectivity and alignment", d.help.facts, dense.note ? el("p", { class: "note", text: dense.note }) : null, factsC, factsNote)));
+  } else if (!fourier) root.append(panel("Per-neuron statistics", d.help.neurons, statC));
 
   // ---- drawing
   const part = ["from a", "from b", "to outputs"];
@@ -532,7 +538,9 @@ function runView(d, root, P = "", narrow = false) {
       const pieces = part.map((p, j) => `${p}: f=${fit(f, "freq", j, i)} φ=${fmt(fit(f, "phase", j, i), 3)} A=${fmt(fit(f, "amp", j, i), 3)} IPR ${fmt(fit(f, "ipr", j, i), 3)}`);
       detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ${f.generalizing[i] ? "generalizing" : "memorizing"} (combined IPR ${fmt(fitIpr(f, i), 3)})\n` + pieces.join("\n");
     } else {
-      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(norm(f, "in", i), 3)} · ‖w_out‖ = ${fmt(norm(f, "out", i), 3)}`;
+      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(norm(f, "in", i), 3)} · ‖w_out‖ = ${fmt(norm(f, "out", i), 3)}` +
+        (f.neuron_stats ? ` · fact selectivity ${fmt(stat(f, 1, i), 3)}${f.fact_neuron[i] ? " (fact neuron)" : ""}` +
+          (dense.rule ? ` · alignment ${fmt(stat(f, 0, i), 3)}` : "") : "");
     }
   }
   function drawSpectrum(f) {
@@ -663,6 +671,37 @@ function runView(d, root, P = "", narrow = false) {
       series: [{ y: idx.map((i) => norm(f, "in", i)), color: d.part_colors[0], label: "‖w_in‖" },
         { y: idx.map((i) => norm(f, "out", i)), color: d.part_colors[2], label: "‖w_out‖" }] });
   }
+  /* task_views.dense_frame: rows alignment, fact selectivity, fact share, scale of each shown neuron */
+  const stat = (f, row, i) => f16(f.neuron_stats)[row * f.neuron_stats.cols + i];
+  function drawFacts(f) {
+    const n = f.neuron_stats.cols, rule = dense.rule, all = Array.from({ length: n }, (_, i) => i);
+    const xOf = (i) => rule ? Math.abs(stat(f, 0, i)) : stat(f, 3, i);
+    const pts = (flag) => all.filter((i) => f.fact_neuron[i] === flag);
+    const xs = all.map(xOf), lo = Math.min(...xs), hi = Math.max(...xs);
+    const series = [[0, d.subset_colors.clean, "other neurons"], [1, d.subset_colors.fact, "fact neurons"]].map(([flag, color, label]) => {
+      const ix = pts(flag);
+      return { x: ix.map(xOf), y: ix.map((i) => stat(f, 1, i)), color, label: `${label} (${ix.length})`, points: true, noline: true, radius: 3, ids: ix };
+    });
+    if (f.fact_threshold != null) series.push({ x: [lo, hi], y: [f.fact_threshold, f.fact_threshold], color: "#000", label: "threshold", dash: [5, 3], width: 1 });
+    if (rule && dense.chance != null) series.push({ x: [dense.chance, dense.chance], y: [-1, 1], color: "#888", label: "random direction", dash: [2, 2], width: 1 });
+    lineChart(factsC, { w: W, h: 260, ymin: -1, ymax: 1, series, legend: true,
+      xlabel: rule === "teacher" ? "|cos(w_in, w*)|" : rule ? "share of |w_in| on the relevant bits" : "‖w_in‖·‖w_out‖",
+      ylabel: "fact selectivity" });
+    factsC._hover = (px, py) => {  // the nearest neuron's numbers
+      const r = factsC.getBoundingClientRect(), box = factsC._box;
+      if (!box) return null;
+      let best = -1, bd = 100;
+      all.forEach((i) => { const dx = box.X(xOf(i)) - px, dy = box.Y(stat(f, 1, i)) - py; if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = i; } });
+      if (best < 0 || !r) return null;
+      return `neuron ${ids[best]}${f.fact_neuron[best] ? " · fact neuron" : ""}\nfact selectivity ${fmt(stat(f, 1, best), 3)} · share of activity on facts ${fmt(stat(f, 2, best), 3)}` +
+        (rule ? `\nalignment ${fmt(stat(f, 0, best), 3)}` : "") + `\n‖w_in‖·‖w_out‖ ${fmt(stat(f, 3, best), 3)}`;
+    };
+    factsC.dataset.points = JSON.stringify(all.map((i) => [ids[i], xOf(i), stat(f, 1, i), f.fact_neuron[i]]));
+    factsNote.textContent = f.n_fact_neurons == null ? "no facts in this run: no fact selectivity" :
+      `epoch ${f.epoch}: ${f.n_fact_neurons} of ${snaps.width} neurons are fact neurons (selectivity above ${fmt(f.fact_threshold, 3)}; ` +
+      `about ${fmt(f.expected_by_chance, 2)} pass by chance), read on ${dense.n_examples} of the ${dense.n_train} training examples (${dense.n_facts} facts)` +
+      (rule && dense.chance != null ? `; a random direction has alignment ${fmt(dense.chance, 3)}` : "");
+  }
   function drawCurves(epoch) {
     const c = d.curves;
     lineChart(accC, { w: W, h: 260, x: c.epoch, ymin: 0, ymax: 1, xlabel: "epoch", ylabel: "accuracy", vline: epoch,
@@ -698,6 +737,7 @@ function runView(d, root, P = "", narrow = false) {
     if (snaps.predictions) drawPredictions(f);
     if (view === "parity" && f.bit_share) drawParity(f);
     if (!fourier) drawStats(f);
+    if (dense && f.neuron_stats) drawFacts(f);
   }
   if (d.memscore) root.append(memscorePanel(d, id, W));
   return { epochs: frames.map((f) => f.epoch), start: snaps.start || 0, show: (i) => { state.i = i; draw(); } };
