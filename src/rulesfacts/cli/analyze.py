@@ -52,7 +52,8 @@ def register(app: typer.Typer) -> None:
             if summary.get("n_fact_neurons") is not None:  # MLPs on dense inputs and parity: analysis.dense
                 say(f"{summary['n_fact_neurons']} of {summary['n_neurons']} neurons are fact neurons (fact selectivity "
                     f"above {summary['fact_neuron_threshold']:.3f}, which about "
-                    f"{summary['fact_neurons_expected_by_chance']:g} neurons pass by chance); files in {summary['out_dir']}")
+                    f"{summary['fact_neurons_expected_by_chance']:g} neurons pass by chance); "
+                    f"files in {summary['out_dir']}")
 
     @app.command("analytic")
     def analytic_cmd(

@@ -365,7 +365,8 @@ def dense_static(cfg: Any) -> dict[str, Any]:
             "quantile": FACT_QUANTILE}
 
 
-def dense_frame(cfg: Any, weights: dict[str, np.ndarray], static: dict[str, Any], neurons: np.ndarray) -> dict[str, Any]:
+def dense_frame(cfg: Any, weights: dict[str, np.ndarray], static: dict[str, Any],
+                neurons: np.ndarray) -> dict[str, Any]:
     """One snapshot's per-neuron table (``analysis.dense.dense_neuron_table`` on the examples of
     ``static``) for the shown ``neurons``: the ``DENSE_ROWS`` as one float16 matrix, each neuron's
     fact-neuron flag, the threshold and the count over all neurons."""
