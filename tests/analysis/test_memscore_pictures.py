@@ -45,9 +45,17 @@ def test_top_indices_are_the_highest_scores_in_order():
     kth = np.sort(s[ok])[::-1][19]
     assert len(idx) == 20 and (s[idx] >= kth).all() and (s[np.setdiff1d(np.flatnonzero(ok), idx)] <= kth).all()
     assert (np.diff(s[idx]) <= 0).all()  # highest first
-    ties = [i for i in range(19) if s[idx[i]] == s[idx[i + 1]]]
-    assert all(idx[i] < idx[i + 1] for i in ties)  # ties in index order
     assert not np.isnan(s[top_indices(result, len(s) - 5)]).any()  # unscored examples come last
+    # equal scores: not in index order, where the images task's facts (its first examples) would come first
+    tied = MemScores(result.table.assign(score=1.0), result.n_facts, 16, 0.5, None, None, 1.0, None)
+    picks = top_indices(tied, 64)
+    facts = result.table.is_fact.to_numpy()
+    assert facts[:result.n_facts].all()
+    # 64 of the n examples drawn without replacement: hypergeometric mean and sd (629, 125 facts: 12.7 ± 3.0);
+    # index order would give 64 facts
+    n, q = len(facts), result.n_facts / len(facts)
+    sd = (64 * q * (1 - q) * (n - 64) / (n - 1)) ** 0.5
+    assert abs(facts[picks].sum() - 64 * q) < 4 * sd
 
 
 def test_top_examples_carry_the_scores_labels_and_pictures_of_those_examples():

@@ -271,10 +271,16 @@ def as_pictures(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return x.reshape(len(x), *shape)
 
 
+TIE_SEED = 0x70B  # the order among equal scores
+
+
 def top_indices(result: MemScores, k: int) -> np.ndarray:
-    """The k highest-scored training examples, highest first (unscored ones last, ties in index order)."""
+    """The k highest-scored training examples, highest first, unscored ones last. Equal scores (many
+    examples score exactly 1) come in a seeded random order: in index order, a task that numbers its
+    facts first (``--task images``) would show only facts among equal scores."""
     score = np.nan_to_num(result.table.score.to_numpy(dtype=np.float64), nan=-np.inf)
-    return np.argsort(-score, kind="stable")[:max(0, k)]
+    ties = np.random.default_rng(TIE_SEED).permutation(len(score))
+    return np.lexsort((ties, -score))[:max(0, k)]
 
 
 def top_examples(result: MemScores, cfg: TrainConfig, k: int) -> list[dict[str, Any]]:

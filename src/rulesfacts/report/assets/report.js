@@ -80,7 +80,7 @@ function hoverable(canvas) {
 }
 
 /* opt: {w, h, series: [{x?, y, color, label, width, alpha, dash, points, noline}], x, xlog, ylog, ymin, ymax,
-         xlabel, ylabel, vline, legend, bars, stacked, xfmt} */
+         xlabel, ylabel, vline, legend, bars, stacked, xfmt, padx (4 % room on each side of x)} */
 function lineChart(canvas, opt) {
   const W = opt.w || 560, H = opt.h || 260, m = { l: 60, r: 18, t: 16, b: 36 };
   const g = setup(canvas, W, H);
@@ -108,6 +108,7 @@ function lineChart(canvas, opt) {
     else { const half = n > 1 ? (x1 - x0) / (2 * (n - 1)) : 0.5; x0 -= half; x1 += half; }
   }
   if (x0 === x1) { x0 -= 1; x1 += 1; }
+  if (opt.padx) { const dx = (x1 - x0) * 0.04; x0 -= dx; x1 += dx; }  // room for the dots at both ends
   let y0 = opt.ymin != null ? opt.ymin : Math.min(...ys), y1 = opt.ymax != null ? opt.ymax : Math.max(...ys);
   if (opt.stacked && opt.ymax == null) y1 = Math.max(...opt.x.map((_, i) => opt.series.reduce((a, s) => a + (s.y[i] || 0), 0)));
   if (opt.bars && opt.ymax == null) y1 *= 1.05;
@@ -684,7 +685,7 @@ function runView(d, root, P = "", narrow = false) {
     });
     if (f.fact_threshold != null) series.push({ x: [lo, hi], y: [f.fact_threshold, f.fact_threshold], color: "#000", label: "threshold", dash: [5, 3], width: 1 });
     if (rule && dense.chance != null) series.push({ x: [dense.chance, dense.chance], y: [-1, 1], color: "#888", label: "random direction", dash: [2, 2], width: 1 });
-    lineChart(factsC, { w: W, h: 260, ymin: -1, ymax: 1, series, legend: true,
+    lineChart(factsC, { w: W, h: 260, ymin: -1.05, ymax: 1.05, padx: true, series, legend: true,
       xlabel: rule === "teacher" ? "|cos(w_in, w*)|" : rule ? "share of |w_in| on the relevant bits" : "‖w_in‖·‖w_out‖",
       ylabel: "fact selectivity" });
     factsC._hover = (px, py) => {  // the nearest neuron's numbers
