@@ -147,3 +147,24 @@ def test_analyze_a_raf_mlp_run_writes_the_neuron_table(tmp_path, capsys):
     cos = w @ t / np.linalg.norm(w, axis=1) / np.linalg.norm(t)
     np.testing.assert_allclose(table["alignment"], cos, rtol=1e-5, atol=1e-6)
     assert (run / "analysis" / "neurons.png").stat().st_size > 0 and (run / "analysis" / "summary.json").is_file()
+
+
+def test_analyze_a_parity_run_adds_the_neuron_table_to_the_bit_measures(tmp_path, capsys):
+    from rulesfacts.tasks.parity import parity_subset
+    from rulesfacts.training.rundir import load_run
+    from rulesfacts.training.trainer import train
+
+    cfg = TrainConfig(task="parity", n_bits=10, k=3, train_size=200, test_size=100, width=12, epochs=40, log_every=20,
+                      n_snapshots=2, device="cpu", fact_frac=0.1, act="relu", loss="ce")
+    run = tmp_path / "parity"
+    train(cfg, run, progress=False)
+    code, out, _ = run_cli(["analyze", str(run), "--quiet", "--json"], capsys)
+    assert code == 0
+    summary = json.loads(out)
+    assert "relevant_mass" in summary and summary["alignment"] == "relevant bits"
+    assert summary["chance_alignment"] == pytest.approx(0.3) and summary["n_neurons"] == 12
+    assert {"parity.csv", "neurons.csv"} <= set(summary["files"])
+    table = pd.read_csv(run / "analysis" / "neurons.csv")
+    w = np.abs(load_run(run).weights()["W_in"].astype(np.float64))
+    s = parity_subset(10, 3, cfg.effective_data_seed)
+    np.testing.assert_allclose(table["alignment"], w[:, s].sum(1) / w.sum(1), rtol=1e-5)
