@@ -540,7 +540,7 @@ function runView(d, root, P = "", narrow = false) {
       detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ${f.generalizing[i] ? "generalizing" : "memorizing"} (combined IPR ${fmt(fitIpr(f, i), 3)})\n` + pieces.join("\n");
     } else {
       detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(norm(f, "in", i), 3)} · ‖w_out‖ = ${fmt(norm(f, "out", i), 3)}` +
-        (f.neuron_stats ? ` · fact selectivity ${fmt(stat(f, 1, i), 3)}${f.fact_neuron[i] ? " (fact neuron)" : ""}` +
+        (f.neuron_stats ? (f.n_fact_neurons != null ? ` · fact selectivity ${fmt(stat(f, 1, i), 3)}${f.fact_neuron[i] ? " (fact neuron)" : ""}` : "") +
           (dense.rule ? ` · alignment ${fmt(stat(f, 0, i), 3)}` : "") : "");
     }
   }
@@ -675,30 +675,34 @@ function runView(d, root, P = "", narrow = false) {
   /* task_views.dense_frame: rows alignment, fact selectivity, fact share, scale of each shown neuron */
   const stat = (f, row, i) => f16(f.neuron_stats)[row * f.neuron_stats.cols + i];
   function drawFacts(f) {
-    const n = f.neuron_stats.cols, rule = dense.rule, all = Array.from({ length: n }, (_, i) => i);
-    const xOf = (i) => rule ? Math.abs(stat(f, 0, i)) : stat(f, 3, i);
+    // without facts there is no selectivity: the dots then show the neurons' size against their alignment
+    const n = f.neuron_stats.cols, rule = dense.rule, all = Array.from({ length: n }, (_, i) => i), facts = f.n_fact_neurons != null;
+    const xOf = (i) => rule ? Math.abs(stat(f, 0, i)) : facts ? stat(f, 3, i) : norm(f, "in", i);
+    const yOf = (i) => facts ? stat(f, 1, i) : stat(f, 3, i);
     const pts = (flag) => all.filter((i) => f.fact_neuron[i] === flag);
     const xs = all.map(xOf), lo = Math.min(...xs), hi = Math.max(...xs);
     const series = [[0, d.subset_colors.clean, "other neurons"], [1, d.subset_colors.fact, "fact neurons"]].map(([flag, color, label]) => {
       const ix = pts(flag);
-      return { x: ix.map(xOf), y: ix.map((i) => stat(f, 1, i)), color, label: `${label} (${ix.length})`, points: true, noline: true, radius: 3, ids: ix };
+      return { x: ix.map(xOf), y: ix.map(yOf), color, label: `${label} (${ix.length})`, points: true, noline: true, radius: 3 };
     });
     if (f.fact_threshold != null) series.push({ x: [lo, hi], y: [f.fact_threshold, f.fact_threshold], color: "#000", label: "threshold", dash: [5, 3], width: 1 });
-    if (rule && dense.chance != null) series.push({ x: [dense.chance, dense.chance], y: [-1, 1], color: "#888", label: "random direction", dash: [2, 2], width: 1 });
-    lineChart(factsC, { w: W, h: 260, ymin: -1.05, ymax: 1.05, padx: true, series, legend: true,
-      xlabel: rule === "teacher" ? "|cos(w_in, w*)|" : rule ? "share of |w_in| on the relevant bits" : "‖w_in‖·‖w_out‖",
-      ylabel: "fact selectivity" });
+    const ys = all.map(yOf), ylo = facts ? -1.05 : 0, yhi = facts ? 1.05 : Math.max(...ys) * 1.05 || 1;
+    if (rule && dense.chance != null) series.push({ x: [dense.chance, dense.chance], y: [ylo, yhi], color: "#888", label: "random direction", dash: [2, 2], width: 1 });
+    lineChart(factsC, { w: W, h: 260, ymin: ylo, ymax: yhi, padx: true, series, legend: true,
+      xlabel: rule === "teacher" ? "|cos(w_in, w*)|" : rule ? "share of |w_in| on the relevant bits" : facts ? "‖w_in‖·‖w_out‖" : "‖w_in‖",
+      ylabel: facts ? "fact selectivity" : "‖w_in‖·‖w_out‖" });
     factsC._hover = (px, py) => {  // the nearest neuron's numbers
       const r = factsC.getBoundingClientRect(), box = factsC._box;
       if (!box) return null;
       let best = -1, bd = 100;
-      all.forEach((i) => { const dx = box.X(xOf(i)) - px, dy = box.Y(stat(f, 1, i)) - py; if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = i; } });
+      all.forEach((i) => { const dx = box.X(xOf(i)) - px, dy = box.Y(yOf(i)) - py; if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = i; } });
       if (best < 0 || !r) return null;
-      return `neuron ${ids[best]}${f.fact_neuron[best] ? " · fact neuron" : ""}\nfact selectivity ${fmt(stat(f, 1, best), 3)} · share of activity on facts ${fmt(stat(f, 2, best), 3)}` +
+      return `neuron ${ids[best]}${f.fact_neuron[best] ? " · fact neuron" : ""}` + (facts ? `\nfact selectivity ${fmt(stat(f, 1, best), 3)} · share of activity on facts ${fmt(stat(f, 2, best), 3)}` : "") +
         (rule ? `\nalignment ${fmt(stat(f, 0, best), 3)}` : "") + `\n‖w_in‖·‖w_out‖ ${fmt(stat(f, 3, best), 3)}`;
     };
-    factsC.dataset.points = JSON.stringify(all.map((i) => [ids[i], xOf(i), stat(f, 1, i), f.fact_neuron[i]]));
-    factsNote.textContent = f.n_fact_neurons == null ? "no facts in this run: no fact selectivity" :
+    factsC.dataset.points = JSON.stringify(all.map((i) => [ids[i], xOf(i), yOf(i), f.fact_neuron[i]]));
+    factsNote.textContent = !facts ? "no facts in this run, so no fact selectivity: the dots show each neuron's size ‖w_in‖·‖w_out‖" +
+      (rule ? " against its alignment with the rule" : " against ‖w_in‖") :
       `epoch ${f.epoch}: ${f.n_fact_neurons} of ${snaps.width} neurons are fact neurons (selectivity above ${fmt(f.fact_threshold, 3)}; ` +
       `about ${fmt(f.expected_by_chance, 2)} pass by chance), read on ${dense.n_examples} of the ${dense.n_train} training examples (${dense.n_facts} facts)` +
       (rule && dense.chance != null ? `; a random direction has alignment ${fmt(dense.chance, 3)}` : "");
