@@ -13,9 +13,9 @@ def hand_memscores(run_dir: Path, seed: int = 0):
 
     from rulesfacts.analysis.memscore import MemScores, precision_at, roc_auc, write_outputs
     from rulesfacts.tasks import make_split
-    from rulesfacts.training.rundir import load_run
+    from rulesfacts.training.rundir import read_config
 
-    cfg = load_run(run_dir).config
+    cfg = read_config(run_dir)
     full = make_split(cfg)
     rng = np.random.default_rng(seed)
     n = full.n_train

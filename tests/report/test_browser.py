@@ -469,3 +469,25 @@ def test_fact_neurons_panel_draws_the_frames_statistics(open_page, parity_run, t
     scrub_to(page, 0)
     assert page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)") != points
     assert page.problems == [] and page.requests == []
+
+
+def test_fact_neurons_panel_without_facts_shows_size_against_alignment(open_page, tmp_path):
+    from rulesfacts.config.train import TrainConfig
+    from rulesfacts.report.encode import unhalf
+    from rulesfacts.report.task_views import DENSE_ROWS
+    from rulesfacts.training.trainer import train
+
+    cfg = TrainConfig(task="raf", model="mlp", d=10, alpha=3.0, fact_frac=0.0, width=8, epochs=20, log_every=10,
+                      n_snapshots=2, device="cpu", act="relu", loss="ce", test_size=20)
+    train(cfg, tmp_path / "raf0", progress=False)
+    page = open_page(Path(build_report(tmp_path / "raf0", tmp_path / "raf0.html")["report"]))
+    snaps = report_json(page)["snapshots"]
+    scrub_to(page, len(snaps["frames"]) - 1)
+    frame = snaps["frames"][-1]
+    assert frame["n_fact_neurons"] is None and page.inner_text("#neuron-facts-note").startswith("no facts in this run")
+    rows = unhalf(frame["neuron_stats"])
+    points = page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)")
+    assert [p[1] for p in points] == pytest.approx(abs(rows[DENSE_ROWS.index("alignment")]).tolist())
+    assert [p[2] for p in points] == pytest.approx(rows[DENSE_ROWS.index("scale")].tolist())
+    assert "fact selectivity" not in page.inner_text("#neuron-info")
+    assert page.problems == [] and page.requests == []

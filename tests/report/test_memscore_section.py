@@ -75,3 +75,20 @@ def test_scores_of_another_training_set_are_not_shown_as_this_runs(tmp_path):
     (tmp_path / TABLE_NAME).write_text("index,score\n0,0.5\n")
     with pytest.raises(DataFileError, match="no column"):
         memscore_data(tmp_path, cfg)
+
+
+def test_a_task_without_pictures_lists_its_top_examples(tmp_path):
+    from rulesfacts.config.train import TrainConfig
+    from rulesfacts.report.memscore_section import TOP_SHOWN
+    from rulesfacts.training import rundir
+
+    cfg = TrainConfig(task="raf", d=10, alpha=4.0, fact_frac=0.25, device="cpu")
+    rundir.write_config(tmp_path, cfg)
+    result = hand_memscores(tmp_path)
+    block = memscore_data(tmp_path, cfg)
+    assert block["examples_kind"] == "table" and "pixels" not in block["top"][0]
+    s = result.table.score.to_numpy()
+    assert [t["score"] for t in block["top"]] == sorted(s[np.isfinite(s)], reverse=True)[:TOP_SHOWN]
+    split = make_split(cfg)
+    assert all(t["is_fact"] == split.is_fact[t["index"]] and t["label"] == split.y_train[t["index"]]
+               for t in block["top"])
