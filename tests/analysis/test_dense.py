@@ -126,7 +126,7 @@ def test_hidden_activity_is_the_layers_formula(act, bias):
 def test_analyze_a_raf_mlp_run_writes_the_neuron_table(tmp_path, capsys):
     from rulesfacts.training.trainer import train
 
-    cfg = TrainConfig(task="raf", model="mlp", d=20, alpha=4.0, fact_frac=0.2, width=16, epochs=100, log_every=50,
+    cfg = TrainConfig(task="raf", model="mlp", d=20, alpha=4.0, fact_frac=0.2, width=16, epochs=40, log_every=20,
                       n_snapshots=2, device="cpu", act="relu", loss="ce", test_size=50)
     run = tmp_path / "raf"
     train(cfg, run, progress=False)
