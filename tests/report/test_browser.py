@@ -352,3 +352,142 @@ def test_sweep_page_names_pooled_fields_and_hatches_split_cells(open_page, tmp_p
         assert ("repeating-linear-gradient" in background) == (agreement < 1)
         assert (background.count("repeating-linear-gradient") == 2) == bool(tied)
     assert page.problems == [] and page.requests == []
+
+
+# ---------- the memorization-score section (report/memscore_section.py) ----------
+def test_memscore_section_draws_the_files_histogram_numbers_and_top_cells(open_page, tmp_path):
+    import json
+
+    import numpy as np
+
+    from tests.report.conftest import write_fake_run
+    from tests.report.memscore_helpers import hand_memscores
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    cfg = write_fake_run(run_dir)
+    result = hand_memscores(run_dir)
+    saved = json.loads((run_dir / "memscore.json").read_text())
+    page = open_page(Path(build_report(run_dir, tmp_path / "ms.html")["report"]))
+    page.locator("#memscore").scroll_into_view_if_needed()
+    assert page.is_visible("#memscore-hist")
+    # the bars drawn are the file's counts: one per bin and subset, heights proportional to the counts
+    bars = page.evaluate("document.getElementById('memscore-hist')._bars"
+                         ".map(b => [b.series, b.i, b.value, b.h, b.x, b.y, b.w])")
+    for j, key in enumerate(("clean", "facts")):
+        drawn = sorted((i, v, h) for s, i, v, h, *_ in bars if s == j)
+        assert [v for _, v, _ in drawn] == saved["histogram"][key] and [i for i, _, _ in drawn] == list(range(21))
+    per_count = [h / v for _, _, v, h, *_ in bars if v > 0]
+    assert max(per_count) - min(per_count) < 1e-9 * max(per_count)
+    assert all(h == 0 for _, _, v, h, *_ in bars if v == 0)
+    # the pixel at the middle of the tallest fact bar has the facts' colour
+    s, i, v, h, x, y, w = max((b for b in bars if b[0] == 1), key=lambda b: b[2])
+    rgb = page.evaluate(f"Array.from(document.getElementById('memscore-hist').getContext('2d')"
+                        f".getImageData({x + w / 2} * devicePixelRatio, {y + h / 2} * devicePixelRatio, 1, 1).data)")
+    from rulesfacts.plotting import SUBSET_COLORS
+
+    fact_rgb = [int(SUBSET_COLORS["facts_memorized"][k:k + 2], 16) for k in (1, 3, 5)]
+    assert rgb[:3] == fact_rgb
+    # the numbers and the sentences are the file's
+    stats = page.inner_text("#memscore-stats")
+    auc = float(f"{saved['roc_auc']:.3g}")  # the page's fmt(): 3 significant digits
+    assert f"ROC AUC {auc:g}" in stats and f"facts {saved['n_facts']}" in stats
+    said = page.inner_text("#memscore-sentences")
+    assert f"{saved['mean_score_facts']:.3f}" in said and f"{saved['roc_auc']:.3f}" in said
+    assert "× the base rate" in said
+    # hovering the top-scored pair reads out its numbers: cell (a, b) of the highest score
+    from rulesfacts.tasks import make_split
+
+    split = make_split(cfg)
+    best = int(np.nanargmax(result.table.score.to_numpy()))
+    a, b = int(split.x_train[best, 0]), int(split.x_train[best, 1]) - cfg.p
+    cell, left, top = max(2, 360 // cfg.p), 28, 16  # memscoreExamples(): cell size and margins
+    page.locator("#memscore-cells").scroll_into_view_if_needed()
+    box = page.locator("#memscore-cells").bounding_box()
+    page.mouse.move(box["x"] + left + (b + 0.5) * cell, box["y"] + top + (a + 0.5) * cell)
+    tip = page.inner_text("#tooltip")
+    assert tip.startswith(f"a={a}, b={b} · {'fact' if split.is_fact[best] else 'clean'}")
+    assert f"score {result.table.score[best]:g} (rank 1)" in tip and f"trained label {split.y_train[best]}" in tip
+    shot(page, "report-memscore-modular.png")
+    assert page.problems == [] and page.requests == []
+
+
+def test_memscore_section_shows_the_top_images_of_an_image_task(open_page, tmp_path):
+    from rulesfacts.analysis.memscore import top_indices
+    from rulesfacts.config.train import TrainConfig
+    from rulesfacts.report.memscore_section import TOP_SHOWN
+    from rulesfacts.training.trainer import train
+    from tests.report.memscore_helpers import hand_memscores
+
+    run_dir = tmp_path / "digits"
+    train(TrainConfig(task="images", dataset="digits", fact_frac=0.2, width=16, epochs=4, log_every=2, n_snapshots=2,
+                      device="cpu", act="relu", loss="ce"), run_dir, progress=False)
+    result = hand_memscores(run_dir)
+    page = open_page(Path(build_report(run_dir, tmp_path / "digits.html")["report"]))
+    pics = page.locator("#memscore-examples canvas.example-pic")
+    assert pics.count() == TOP_SHOWN
+    shown = [int(v) for v in pics.evaluate_all("cs => cs.map(c => c.dataset.index)")]
+    assert shown == top_indices(result, TOP_SHOWN).tolist()  # highest score first
+    facts = pics.evaluate_all("cs => cs.map(c => c.style.border.startsWith('3px'))")
+    assert facts == [bool(result.table.is_fact[i]) for i in shown]
+    # each picture is its 8×8 digit: 8 source pixels per side, scaled up by a whole factor
+    assert pics.first.evaluate("c => parseFloat(c.style.width)") % 8 == 0
+    page.locator("#memscore-examples").scroll_into_view_if_needed()
+    shot(page, "report-memscore-digits.png")
+    assert page.problems == [] and page.requests == []
+
+
+def test_fact_neurons_panel_draws_the_frames_statistics(open_page, parity_run, tmp_path):
+    import numpy as np
+
+    from rulesfacts.report.encode import unhalf
+    from rulesfacts.report.task_views import DENSE_ROWS
+
+    page = open_page(Path(build_report(parity_run, tmp_path / "parity.html")["report"]))
+    snaps = report_json(page)["snapshots"]
+    last = len(snaps["frames"]) - 1
+    scrub_to(page, last)
+    frame = snaps["frames"][last]
+    rows = unhalf(frame["neuron_stats"])
+    points = page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)")
+    assert [p[0] for p in points] == snaps["neuron_ids"]
+    # x: alignment with the rule (share on the relevant bits), y: fact selectivity, flag: fact neuron
+    assert [p[1] for p in points] == pytest.approx(np.abs(rows[DENSE_ROWS.index("alignment")]).tolist())
+    assert [p[2] for p in points] == pytest.approx(rows[DENSE_ROWS.index("fact_selectivity")].tolist())
+    assert [p[3] for p in points] == frame["fact_neuron"]
+    note = page.inner_text("#neuron-facts-note")
+    assert note.startswith(f"epoch {frame['epoch']}: {frame['n_fact_neurons']} of {snaps['width']} neurons")
+    assert "fact selectivity" in page.inner_text("#neuron-info")
+    # hovering a dot names a neuron and its numbers
+    x, y = page.evaluate("(() => { const c = document.getElementById('neuron-facts'), "
+                         "p = JSON.parse(c.dataset.points)[0]; return [c._box.X(p[1]), c._box.Y(p[2])]; })()")
+    page.locator("#neuron-facts").scroll_into_view_if_needed()
+    box = page.locator("#neuron-facts").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    t = page.inner_text("#tooltip")
+    assert t.startswith("neuron ") and "fact selectivity " in t and "alignment " in t
+    scrub_to(page, 0)
+    assert page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)") != points
+    assert page.problems == [] and page.requests == []
+
+
+def test_fact_neurons_panel_without_facts_shows_size_against_alignment(open_page, tmp_path):
+    from rulesfacts.config.train import TrainConfig
+    from rulesfacts.report.encode import unhalf
+    from rulesfacts.report.task_views import DENSE_ROWS
+    from rulesfacts.training.trainer import train
+
+    cfg = TrainConfig(task="raf", model="mlp", d=10, alpha=3.0, fact_frac=0.0, width=8, epochs=20, log_every=10,
+                      n_snapshots=2, device="cpu", act="relu", loss="ce", test_size=20)
+    train(cfg, tmp_path / "raf0", progress=False)
+    page = open_page(Path(build_report(tmp_path / "raf0", tmp_path / "raf0.html")["report"]))
+    snaps = report_json(page)["snapshots"]
+    scrub_to(page, len(snaps["frames"]) - 1)
+    frame = snaps["frames"][-1]
+    assert frame["n_fact_neurons"] is None and page.inner_text("#neuron-facts-note").startswith("no facts in this run")
+    rows = unhalf(frame["neuron_stats"])
+    points = page.evaluate("JSON.parse(document.getElementById('neuron-facts').dataset.points)")
+    assert [p[1] for p in points] == pytest.approx(abs(rows[DENSE_ROWS.index("alignment")]).tolist())
+    assert [p[2] for p in points] == pytest.approx(rows[DENSE_ROWS.index("scale")].tolist())
+    assert "fact selectivity" not in page.inner_text("#neuron-info")
+    assert page.problems == [] and page.requests == []

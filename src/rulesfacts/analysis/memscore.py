@@ -28,7 +28,7 @@ import torch
 
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError
-from rulesfacts.tasks import make_split
+from rulesfacts.tasks import describe, make_split
 from rulesfacts.tasks.base import Split
 from rulesfacts.training.callbacks import Callback, ProgressBar
 from rulesfacts.training.trainer import Trainer
@@ -190,6 +190,8 @@ def write_outputs(result: MemScores, cfg: TrainConfig, out_dir: Any, top: int = 
     files = {"table": str(out / TABLE), "histogram": str(plot_histogram(result, out / HISTOGRAM))}
     if cfg.task == "modular":
         files["top"] = str(plot_modular_cells(result, cfg, out / TOP, top))
+    elif picture_shape(cfg) is not None:
+        files["top"] = str(plot_top_examples(result, cfg, out / TOP, top))
     write_json(out / SUMMARY_FILE, {**result.summary(), "histogram": histogram_data(result), "files": files})
     return files
 
@@ -242,4 +244,98 @@ def plot_modular_cells(result: MemScores, cfg: TrainConfig, path: Any, top: int)
     ax.set_title(f"memorization score of each training pair (a, b), p = {cfg.p}")
     fig.colorbar(im, ax=ax, shrink=0.8)
     ax.legend(loc="upper right", fontsize=7)
+    return save_figure(fig, path)
+
+
+# -- the top-scored examples of image tasks, drawn as pictures -------------------------------------
+# (height, width) of a grey image, (height, width, 3) of a colour one, (length,) of a curve
+DATASET_SHAPES = {"digits": (8, 8), "mnist": (28, 28), "fashion": (28, 28), "cifar10": (32, 32, 3), "mnist1d": (40,)}
+
+
+def picture_shape(cfg: TrainConfig, dim: int | None = None) -> tuple[int, ...] | None:
+    """How a training example of ``cfg``'s task is drawn: the image shape of its data set
+    (``--task images``), a square grey image for ``--task arrays`` inputs with a square number
+    (≥ 16) of features (``dim``, read from the data when not given), else None (no picture)."""
+    if cfg.task == "images":
+        return DATASET_SHAPES.get(cfg.dataset)
+    if cfg.task == "arrays":
+        dim = dim if dim is not None else int(make_split(cfg).x_train.shape[1])
+        side = int(round(dim ** 0.5))
+        return (side, side) if side * side == dim and side >= 4 else None
+    return None
+
+
+def as_pictures(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Flat feature rows (k, D) as pictures (k, *shape). CIFAR-10 rows hold the red, green and blue
+    planes one after the other (3 × 32 × 32, the batches' layout): they become (32, 32, 3)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(shape) == 3:
+        return x.reshape(len(x), shape[2], shape[0], shape[1]).transpose(0, 2, 3, 1)
+    return x.reshape(len(x), *shape)
+
+
+TIE_SEED = 0x70B  # the order among equal scores
+
+
+def top_indices(result: MemScores, k: int) -> np.ndarray:
+    """The k highest-scored training examples, highest first, unscored ones last. Equal scores (many
+    examples score exactly 1) come in a seeded random order: in index order, a task that numbers its
+    facts first (``--task images``) would show only facts among equal scores."""
+    score = np.nan_to_num(result.table.score.to_numpy(dtype=np.float64), nan=-np.inf)
+    ties = np.random.default_rng(TIE_SEED).permutation(len(score))
+    return np.lexsort((ties, -score))[:max(0, k)]
+
+
+def top_examples(result: MemScores, cfg: TrainConfig, k: int) -> list[dict[str, Any]]:
+    """The k top-scored examples with what the figure and the report show of each: index, score,
+    the label trained on, the rule's label, whether it is a fact, and its picture (``as_pictures``
+    of its pixels: for ``--task images`` the data set's own values, read through the same split
+    with ``normalize = none``, so a standardised digit still looks like a digit; for arrays the
+    file's values); [] for a task without pictures."""
+    full = make_split(cfg.replace(normalize="none") if cfg.task == "images" else cfg)
+    shape = picture_shape(cfg, int(full.x_train.shape[1]))
+    if shape is None:
+        return []
+    idx = top_indices(result, k)
+    pictures = as_pictures(full.x_train[idx], shape)
+    t = result.table
+    return [{"index": int(i), "score": float(t.score.iloc[i]), "label": int(t.label.iloc[i]),
+             "true_label": int(t.true_label.iloc[i]), "is_fact": bool(t.is_fact.iloc[i]), "picture": pic}
+            for i, pic in zip(idx, pictures, strict=True)]
+
+
+def plot_top_examples(result: MemScores, cfg: TrainConfig, path: Any, top: int) -> Any:
+    """The ``top`` highest-scored training examples as small pictures (a curve for MNIST-1D), each
+    titled with its score, the label it was trained on and the rule's label; facts framed in the
+    facts' colour. Each picture is scaled to its own range of values."""
+    from rulesfacts.plotting import SUBSET_COLORS, plt, save_figure
+
+    examples = top_examples(result, cfg, top)
+    n = max(1, len(examples))
+    cols = min(8, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.45 * cols, 1.6 * rows + 0.5), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for ax, ex in zip(axes.ravel(), examples, strict=False):
+        pic = ex["picture"]
+        if pic.ndim == 1:
+            ax.plot(pic, color="black", lw=0.9)
+        else:
+            lo, hi = float(pic.min()), float(pic.max())
+            scaled = (pic - lo) / (hi - lo) if hi > lo else np.zeros_like(pic)
+            ax.imshow(scaled, cmap=None if pic.ndim == 3 else "gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_axis_on()
+        ax.set_xticks([])
+        ax.set_yticks([])
+        color = SUBSET_COLORS["facts_memorized"] if ex["is_fact"] else "#bbbbbb"
+        for spine in ax.spines.values():
+            spine.set_color(color)
+            spine.set_linewidth(2.5 if ex["is_fact"] else 0.8)
+        ax.set_title(f"#{ex['index']} s={ex['score']:.2f}\ny={ex['label']} true {ex['true_label']}", fontsize=7,
+                     color=color if ex["is_fact"] else "black")
+    n_facts = sum(ex["is_fact"] for ex in examples)
+    fig.suptitle(f"the {len(examples)} highest memorization scores ({describe(cfg)}): "
+                 f"{n_facts} of them are facts (framed)", fontsize=9)
+    fig.tight_layout()
     return save_figure(fig, path)

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from rulesfacts.analysis.analytic import compare_to_analytic
+from rulesfacts.analysis.dense import analyze_dense, analyze_parity_neurons
 from rulesfacts.analysis.dynamics import run_dynamics
 from rulesfacts.analysis.neurons import GENERALIZING, MEMORIZING, class_counts, neuron_table
-from rulesfacts.analysis.parity import analyze_parity
 from rulesfacts.analysis.prune import DEFAULT_STEPS, ORDERS, prune_curve, prune_steps, pruning_summary
 from rulesfacts.analysis.transformer import analyze_transformer
 from rulesfacts.config import Choice, Config, Flag, Int, Many, Maybe, Real, param
@@ -52,8 +52,7 @@ def analyze_run(run_dir: Path | str, options: AnalyzeOptions | None = None, prog
     """Analyse a finished run folder; returns the summary (also written to analysis/summary.json)."""
     options = options or AnalyzeOptions()
     run = load_run(Path(run_dir))
-    # sparse parity has no Fourier structure: its analysis is per task, not per model
-    analyzer = ANALYZERS.get("parity" if run.config.task == "parity" else run.config.model)
+    analyzer = ANALYZERS.get(analysis_kind(run.config))
     if analyzer is None:
         raise ConfigError("model", run.config.model,
                           f"one of {', '.join(sorted(ANALYZERS))} (no analysis registered for this model yet)")
@@ -66,6 +65,16 @@ def analyze_run(run_dir: Path | str, options: AnalyzeOptions | None = None, prog
     summary["seconds"] = round(time.perf_counter() - start, 2)
     write_json(out_dir / "summary.json", summary)
     return summary
+
+
+def analysis_kind(cfg: Any) -> str:
+    """The ``ANALYZERS`` key of a run: sparse parity and MLPs on dense inputs have no Fourier
+    structure, so their analysis is per task ('parity', 'dense'); otherwise per model."""
+    if cfg.task == "parity":
+        return "parity"
+    if cfg.model == "mlp" and cfg.task != "modular":
+        return "dense"
+    return cfg.model
 
 
 def analyze_mlp(run: Run, out_dir: Path, options: AnalyzeOptions,
@@ -126,7 +135,8 @@ def _median(table: pd.DataFrame, label: str) -> float | None:
     return float(np.median(v)) if len(v) else None
 
 
-ANALYZERS: dict[str, Analyzer] = {"mlp": analyze_mlp, "transformer": analyze_transformer, "parity": analyze_parity}
+ANALYZERS: dict[str, Analyzer] = {"mlp": analyze_mlp, "transformer": analyze_transformer,
+                                  "parity": analyze_parity_neurons, "dense": analyze_dense}
 
 
 def _work(run: Run, options: AnalyzeOptions) -> int:

@@ -32,8 +32,9 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Fourier spectra, IPR classes, pruning curves and snapshot dynamics of a run; writes
-        RUN_DIR/analysis/ (neurons.csv, pruning.csv, dynamics.csv, PNGs, summary.json)."""
+        """Fourier spectra, IPR classes, pruning curves and snapshot dynamics of a modular-arithmetic
+        run; relevant-bit mass of a parity run; per-neuron norms, alignment with the rule and fact
+        selectivity of an MLP on dense inputs. Writes RUN_DIR/analysis/ (neurons.csv, PNGs, summary.json, ...)."""
         from rulesfacts.analysis.pipeline import AnalyzeOptions, analyze_run
         from rulesfacts.sweep.phases import verdict
         from rulesfacts.training.rundir import load_run
@@ -47,6 +48,11 @@ def register(app: typer.Typer) -> None:
             say(f"the run: {summary['verdict']}")
             if "n_generalizing" in summary:  # MLP runs; parity/transformer: the table says it
                 say(f"{summary['n_generalizing']} generalizing and {summary['n_memorizing']} memorizing neurons; "
+                    f"files in {summary['out_dir']}")
+            if summary.get("n_fact_neurons") is not None:  # MLPs on dense inputs and parity: analysis.dense
+                say(f"{summary['n_fact_neurons']} of {summary['n_neurons']} neurons are fact neurons (fact selectivity "
+                    f"above {summary['fact_neuron_threshold']:.3f}, which about "
+                    f"{summary['fact_neurons_expected_by_chance']:g} neurons pass by chance); "
                     f"files in {summary['out_dir']}")
 
     @app.command("analytic")

@@ -31,7 +31,9 @@ ACC_CURVES = (("train", "train_acc"), ("clean", "clean_acc"), ("facts_memorized"
 LOSS_CURVES = (("train", "train_loss"), ("clean", "clean_loss"), ("facts_memorized", "facts_loss"),
                ("test", "test_loss"))
 IPR_BINS = 30
-PER_NEURON_HALVES = (2, 18)  # float16 numbers per neuron and snapshot: norms; norms + the 16 cosine-fit rows
+# float16 numbers per neuron and snapshot: norms + the dense statistics (task_views.DENSE_ROWS) + the fact-neuron
+# flag (two JSON characters, counted as one half); norms + the 16 cosine-fit rows of a Fourier net
+PER_NEURON_HALVES = (7, 18)
 
 @dataclass(frozen=True)
 class RunReportOptions(Config):
@@ -132,7 +134,8 @@ def select_neurons(final: dict[str, np.ndarray], max_neurons: int) -> np.ndarray
 def max_frames(opts: RunReportOptions, n_neurons: int, final: dict[str, np.ndarray], spectrum_cols: int = 0) -> int:
     """Snapshots that fit the heatmap byte budget (≥ 2: the first and the last step); the
     per-neuron spectra add ``spectrum_cols`` bytes per neuron, the per-neuron numbers
-    (``PER_NEURON_HALVES`` float16 values: norms, and the cosine fits of a Fourier net) 2 bytes each."""
+    (``PER_NEURON_HALVES`` float16 values: norms and the dense statistics, or the cosine fits of a
+    Fourier net) 2 bytes each."""
     halves = PER_NEURON_HALVES[1] if spectrum_cols else PER_NEURON_HALVES[0]
     cols = final["W_in"].shape[1] + final["W_out"].shape[0] + spectrum_cols + 2 * halves
     per_frame = 4 / 3 * n_neurons * cols  # one byte per weight, base64
@@ -199,6 +202,9 @@ def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReport
                                  for k, m in star_sets.items()}}
     elif view == "parity":
         out["parity"] = views.parity_static(cfg)
+    dense = views.dense_static(cfg) if not fourier and cfg.model == "mlp" else None
+    if dense is not None:
+        out["dense"] = {k: v for k, v in dense.items() if k not in ("split", "rows")}
     for (epoch, w), table in zip(snaps, tables if fourier else [None] * len(snaps), strict=True):
         w_in, w_out = np.asarray(w["W_in"])[neurons], np.asarray(w["W_out"])[:, neurons]
         frame: dict[str, Any] = {"epoch": int(epoch), "W_in": quantize(w_in), "W_out": quantize(w_out.T),
@@ -220,6 +226,8 @@ def snapshot_data(run: Run, final: dict[str, np.ndarray] | None, opts: RunReport
                       "star": views.star_frame(w_in[:, :p], star_sets)}
         elif view == "parity" and w_in.shape[1] == cfg.n_bits:
             frame |= views.parity_frame(w_in, out["parity"]["subset"])
+        if dense is not None and dense["split"] is not None:
+            frame |= views.dense_frame(cfg, w, dense, neurons)
         out["frames"].append(frame)
         if tick:
             tick()
@@ -269,7 +277,7 @@ def run_report_data(run: Run, opts: RunReportOptions | None = None,
             "class_colors": CLASS_COLORS,
             "subset_colors": {"clean": SUBSET_COLORS["clean"], "fact": SUBSET_COLORS["facts_memorized"],
                               "test": SUBSET_COLORS["test"]},
-            "memscore": memscore_data(run.path)}
+            "memscore": memscore_data(run.path, run.config)}
 
 
 def run_title(c) -> str:

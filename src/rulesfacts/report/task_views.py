@@ -126,6 +126,15 @@ PARITY_HELP = {
     "neurons": "Per-neuron statistics at the scrubbed step: each neuron's input norm ‖w_in‖ and output norm "
                "‖w_out‖, neurons sorted by input norm.",
 }
+FACTS_HELP = ("Which neurons store the facts, at the scrubbed step. Each dot is a neuron; up: its fact "
+              "selectivity (m_f − m_c)/(m_f + m_c) from its mean activity |act(w_in·x)| on facts (m_f) and on clean "
+              "training examples (m_c): 1 fires only on facts, 0 cannot tell them apart, −1 fires only on clean "
+              "examples. Dots above the dashed line (the 99th percentile of the same numbers with the fact marks "
+              "shuffled among the examples) are fact neurons, in the facts' colour; about 1 % of the neurons pass "
+              "it by chance. Across: the neuron's alignment with the rule where the task has one (|cos| with the "
+              "teacher w* for the Rules-and-Facts data, the share of |w_in| on the relevant bits for parity; dotted: "
+              "a random direction), else its size ‖w_in‖·‖w_out‖. Hover a dot for its numbers "
+              "(analysis.dense; `rulesfacts analyze RUN_DIR` writes the same table for the final weights).")
 DENSE_HELP = {
     "heatmap": "First-layer weights at the scrubbed step (one row per neuron, one column per input feature) and the "
                "output weights (transposed). Red positive, blue negative; the colour bar gives the scale. This "
@@ -143,7 +152,8 @@ def help_texts(cfg: Any) -> dict[str, str]:
     specific = {"modular": MODULAR_HELP, "parity": PARITY_HELP, "dense": DENSE_HELP}[kind]
     if kind == "modular" and cfg.model != "mlp":
         specific = {"heatmap": DENSE_HELP["heatmap"], "neurons": DENSE_HELP["neurons"]}
-    return {"curves": CURVES_HELP, "norms": NORMS_HELP, **specific}
+    facts = {"facts": FACTS_HELP} if kind != "modular" and cfg.model == "mlp" else {}
+    return {"curves": CURVES_HELP, "norms": NORMS_HELP, **specific, **facts}
 
 
 # ---------- modular: neuron fits, star plot, predictions -------------------------------------
@@ -327,3 +337,44 @@ def neuron_norms(w_in: np.ndarray, w_out: np.ndarray) -> dict[str, Any]:
     """Each neuron's ‖w_in‖ (row of W_in, matrix row 0) and ‖w_out‖ (column of W_out, row 1), float16."""
     w_in, w_out = np.asarray(w_in, np.float64), np.asarray(w_out, np.float64)
     return half(np.stack([np.sqrt((w_in**2).sum(1)), np.sqrt((w_out**2).sum(0))]))
+
+
+# ---------- per-neuron statistics of MLPs on dense inputs (and parity): analysis.dense ----------
+REPORT_EXAMPLES = 2048  # training examples whose activations the report's per-snapshot statistics read
+SUBSAMPLE_SEED = 0  # which ones, when the training set is larger
+DENSE_ROWS = ("alignment", "fact_selectivity", "fact_share", "scale")  # rows of a frame's ``neuron_stats``
+
+
+def dense_static(cfg: Any) -> dict[str, Any]:
+    """What every snapshot's neuron statistics share: the task's split and the training examples
+    read (all of them, or a seeded ``REPORT_EXAMPLES`` of them), what alignment means and its
+    chance level. ``split`` is None, with a note, when the task's data cannot be read here."""
+    from rulesfacts.analysis.dense import FACT_QUANTILE, chance_alignment, rule_kind
+    from rulesfacts.errors import DataFileError
+    from rulesfacts.tasks import make_split
+
+    try:
+        split = make_split(cfg)
+    except DataFileError as e:
+        return {"split": None, "note": f"fact selectivity not shown: {e}"}
+    n = split.n_train
+    rows = np.arange(n) if n <= REPORT_EXAMPLES else np.sort(
+        np.random.default_rng(SUBSAMPLE_SEED).choice(n, REPORT_EXAMPLES, replace=False))
+    return {"split": split, "rows": rows, "rule": rule_kind(cfg), "chance": rounded(chance_alignment(cfg)),
+            "n_examples": int(len(rows)), "n_train": int(n), "n_facts": int(split.is_fact[rows].sum()),
+            "quantile": FACT_QUANTILE}
+
+
+def dense_frame(cfg: Any, weights: dict[str, np.ndarray], static: dict[str, Any],
+                neurons: np.ndarray) -> dict[str, Any]:
+    """One snapshot's per-neuron table (``analysis.dense.dense_neuron_table`` on the examples of
+    ``static``) for the shown ``neurons``: the ``DENSE_ROWS`` as one float16 matrix, each neuron's
+    fact-neuron flag, the threshold and the count over all neurons."""
+    from rulesfacts.analysis.dense import dense_neuron_table
+
+    t = dense_neuron_table(cfg, weights, static["split"], static["rows"])
+    shown = t.iloc[neurons]
+    return {"neuron_stats": half(np.stack([shown[c].to_numpy(dtype=np.float64) for c in DENSE_ROWS])),
+            "fact_neuron": shown["fact_neuron"].astype(int).tolist(), "fact_threshold": rounded(t.attrs["threshold"]),
+            "n_fact_neurons": int(t["fact_neuron"].sum()) if t.attrs["threshold"] is not None else None,
+            "expected_by_chance": rounded(t.attrs["expected_by_chance"])}

@@ -80,7 +80,7 @@ function hoverable(canvas) {
 }
 
 /* opt: {w, h, series: [{x?, y, color, label, width, alpha, dash, points, noline}], x, xlog, ylog, ymin, ymax,
-         xlabel, ylabel, vline, legend, bars, stacked, xfmt} */
+         xlabel, ylabel, vline, legend, bars, stacked, xfmt, padx (4 % room on each side of x)} */
 function lineChart(canvas, opt) {
   const W = opt.w || 560, H = opt.h || 260, m = { l: 60, r: 18, t: 16, b: 36 };
   const g = setup(canvas, W, H);
@@ -108,6 +108,7 @@ function lineChart(canvas, opt) {
     else { const half = n > 1 ? (x1 - x0) / (2 * (n - 1)) : 0.5; x0 -= half; x1 += half; }
   }
   if (x0 === x1) { x0 -= 1; x1 += 1; }
+  if (opt.padx) { const dx = (x1 - x0) * 0.04; x0 -= dx; x1 += dx; }  // room for the dots at both ends
   let y0 = opt.ymin != null ? opt.ymin : Math.min(...ys), y1 = opt.ymax != null ? opt.ymax : Math.max(...ys);
   if (opt.stacked && opt.ymax == null) y1 = Math.max(...opt.x.map((_, i) => opt.series.reduce((a, s) => a + (s.y[i] || 0), 0)));
   if (opt.bars && opt.ymax == null) y1 *= 1.05;
@@ -116,6 +117,7 @@ function lineChart(canvas, opt) {
   const tx = opt.xlog ? (v) => (Math.log(v) - Math.log(x0)) / (Math.log(x1) - Math.log(x0)) : (v) => (v - x0) / (x1 - x0);
   const ty = opt.ylog ? (v) => (Math.log(v) - Math.log(y0)) / (Math.log(y1) - Math.log(y0)) : (v) => (v - y0) / (y1 - y0);
   const X = (v) => m.l + tx(v) * pw, Y = (v) => m.t + (1 - ty(v)) * ph;
+  canvas._box = { X, Y };
   g.font = "11px system-ui, sans-serif"; g.lineWidth = 1;
   g.strokeStyle = "#e6e6e6"; g.fillStyle = "#555";
   g.textAlign = "right"; g.textBaseline = "middle";
@@ -136,6 +138,8 @@ function lineChart(canvas, opt) {
     g.fillText(opt.ylabel, 0, 0); g.restore();
   }
   g.save(); g.beginPath(); g.rect(m.l, m.t, pw, ph); g.clip();
+  const bars = [];  // the drawn bars (series, bin, value, rectangle in CSS pixels): what tests read back
+  canvas._bars = bars;
   if (opt.bars) {
     const nb = opt.series.filter((s) => !s.line).length, sx = opt.x, step = pw / Math.max(1, sx.length);
     const bw = Math.max(1, (step * 0.85) / (opt.stacked || opt.overlay ? 1 : nb)), base = sx.map(() => 0);
@@ -145,7 +149,9 @@ function lineChart(canvas, opt) {
         if (v == null) return;
         const x = X(sx[i]) - step * 0.425 + (opt.stacked || opt.overlay ? 0 : j * bw);
         if (opt.stacked) { g.fillRect(x, Y(base[i] + v), bw, Y(base[i]) - Y(base[i] + v)); base[i] += v; return; }
-        g.fillRect(x, Y(Math.min(v, y1)), bw, Y(y0) - Y(Math.min(v, y1)));
+        const top = Y(Math.min(v, y1)), bottom = Y(y0);
+        g.fillRect(x, top, bw, Math.max(0, bottom - top));
+        bars.push({ series: j, i, value: v, x, y: top, w: bw, h: Math.max(0, bottom - top) });
       });
     });
   }
@@ -395,6 +401,7 @@ function runView(d, root, P = "", narrow = false) {
     root.append(el("p", { class: "note", text: "this run has no weight snapshots: only its curves are shown" }));
     if (d.prune) root.append(prunePanel());
     drawCurves(null);
+    if (d.memscore) root.append(memscorePanel(d, id, W));
     return { epochs: [], show: () => {} };
   }
 
@@ -442,7 +449,12 @@ function runView(d, root, P = "", narrow = false) {
   if (view === "parity" && frames[0].bit_share) {
     root.append(row(panel("First layer per input bit", d.help.bits, bitsC), panel("Mass on the relevant bits", d.help.mass, massC)));
   }
-  if (!fourier) root.append(panel("Per-neuron statistics", d.help.neurons, statC));
+  const factsC = el("canvas", { id: id("neuron-facts") }), factsNote = el("div", { class: "sub", id: id("neuron-facts-note") });
+  const dense = snaps.dense;
+  if (!fourier && dense) {
+    root.append(row(panel("Per-neuron statistics", d.help.neurons, statC),
+      panel("Fact neurons: selectivity and alignment", d.help.facts, dense.note ? el("p", { class: "note", text: dense.note }) : null, factsC, factsNote)));
+  } else if (!fourier) root.append(panel("Per-neuron statistics", d.help.neurons, statC));
 
   // ---- drawing
   const part = ["from a", "from b", "to outputs"];
@@ -527,7 +539,9 @@ function runView(d, root, P = "", narrow = false) {
       const pieces = part.map((p, j) => `${p}: f=${fit(f, "freq", j, i)} φ=${fmt(fit(f, "phase", j, i), 3)} A=${fmt(fit(f, "amp", j, i), 3)} IPR ${fmt(fit(f, "ipr", j, i), 3)}`);
       detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ${f.generalizing[i] ? "generalizing" : "memorizing"} (combined IPR ${fmt(fitIpr(f, i), 3)})\n` + pieces.join("\n");
     } else {
-      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(norm(f, "in", i), 3)} · ‖w_out‖ = ${fmt(norm(f, "out", i), 3)}`;
+      detailInfo.textContent = `neuron ${ids[i]} at epoch ${f.epoch} · ‖w_in‖ = ${fmt(norm(f, "in", i), 3)} · ‖w_out‖ = ${fmt(norm(f, "out", i), 3)}` +
+        (f.neuron_stats ? (f.n_fact_neurons != null ? ` · fact selectivity ${fmt(stat(f, 1, i), 3)}${f.fact_neuron[i] ? " (fact neuron)" : ""}` : "") +
+          (dense.rule ? ` · alignment ${fmt(stat(f, 0, i), 3)}` : "") : "");
     }
   }
   function drawSpectrum(f) {
@@ -658,6 +672,41 @@ function runView(d, root, P = "", narrow = false) {
       series: [{ y: idx.map((i) => norm(f, "in", i)), color: d.part_colors[0], label: "‖w_in‖" },
         { y: idx.map((i) => norm(f, "out", i)), color: d.part_colors[2], label: "‖w_out‖" }] });
   }
+  /* task_views.dense_frame: rows alignment, fact selectivity, fact share, scale of each shown neuron */
+  const stat = (f, row, i) => f16(f.neuron_stats)[row * f.neuron_stats.cols + i];
+  function drawFacts(f) {
+    // without facts there is no selectivity: the dots then show the neurons' size against their alignment
+    const n = f.neuron_stats.cols, rule = dense.rule, all = Array.from({ length: n }, (_, i) => i), facts = f.n_fact_neurons != null;
+    const xOf = (i) => rule ? Math.abs(stat(f, 0, i)) : facts ? stat(f, 3, i) : norm(f, "in", i);
+    const yOf = (i) => facts ? stat(f, 1, i) : stat(f, 3, i);
+    const pts = (flag) => all.filter((i) => f.fact_neuron[i] === flag);
+    const xs = all.map(xOf), lo = Math.min(...xs), hi = Math.max(...xs);
+    const series = [[0, d.subset_colors.clean, "other neurons"], [1, d.subset_colors.fact, "fact neurons"]].map(([flag, color, label]) => {
+      const ix = pts(flag);
+      return { x: ix.map(xOf), y: ix.map(yOf), color, label: `${label} (${ix.length})`, points: true, noline: true, radius: 3 };
+    });
+    if (f.fact_threshold != null) series.push({ x: [lo, hi], y: [f.fact_threshold, f.fact_threshold], color: "#000", label: "threshold", dash: [5, 3], width: 1 });
+    const ys = all.map(yOf), ylo = facts ? -1.05 : 0, yhi = facts ? 1.05 : Math.max(...ys) * 1.05 || 1;
+    if (rule && dense.chance != null) series.push({ x: [dense.chance, dense.chance], y: [ylo, yhi], color: "#888", label: "random direction", dash: [2, 2], width: 1 });
+    lineChart(factsC, { w: W, h: 260, ymin: ylo, ymax: yhi, padx: true, series, legend: true,
+      xlabel: rule === "teacher" ? "|cos(w_in, w*)|" : rule ? "share of |w_in| on the relevant bits" : facts ? "‖w_in‖·‖w_out‖" : "‖w_in‖",
+      ylabel: facts ? "fact selectivity" : "‖w_in‖·‖w_out‖" });
+    factsC._hover = (px, py) => {  // the nearest neuron's numbers
+      const r = factsC.getBoundingClientRect(), box = factsC._box;
+      if (!box) return null;
+      let best = -1, bd = 100;
+      all.forEach((i) => { const dx = box.X(xOf(i)) - px, dy = box.Y(yOf(i)) - py; if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = i; } });
+      if (best < 0 || !r) return null;
+      return `neuron ${ids[best]}${f.fact_neuron[best] ? " · fact neuron" : ""}` + (facts ? `\nfact selectivity ${fmt(stat(f, 1, best), 3)} · share of activity on facts ${fmt(stat(f, 2, best), 3)}` : "") +
+        (rule ? `\nalignment ${fmt(stat(f, 0, best), 3)}` : "") + `\n‖w_in‖·‖w_out‖ ${fmt(stat(f, 3, best), 3)}`;
+    };
+    factsC.dataset.points = JSON.stringify(all.map((i) => [ids[i], xOf(i), yOf(i), f.fact_neuron[i]]));
+    factsNote.textContent = !facts ? "no facts in this run, so no fact selectivity: the dots show each neuron's size ‖w_in‖·‖w_out‖" +
+      (rule ? " against its alignment with the rule" : " against ‖w_in‖") :
+      `epoch ${f.epoch}: ${f.n_fact_neurons} of ${snaps.width} neurons are fact neurons (selectivity above ${fmt(f.fact_threshold, 3)}; ` +
+      `about ${fmt(f.expected_by_chance, 2)} pass by chance), read on ${dense.n_examples} of the ${dense.n_train} training examples (${dense.n_facts} facts)` +
+      (rule && dense.chance != null ? `; a random direction has alignment ${fmt(dense.chance, 3)}` : "");
+  }
   function drawCurves(epoch) {
     const c = d.curves;
     lineChart(accC, { w: W, h: 260, x: c.epoch, ymin: 0, ymax: 1, xlabel: "epoch", ylabel: "accuracy", vline: epoch,
@@ -693,8 +742,111 @@ function runView(d, root, P = "", narrow = false) {
     if (snaps.predictions) drawPredictions(f);
     if (view === "parity" && f.bit_share) drawParity(f);
     if (!fourier) drawStats(f);
+    if (dense && f.neuron_stats) drawFacts(f);
   }
+  if (d.memscore) root.append(memscorePanel(d, id, W));
   return { epochs: frames.map((f) => f.epoch), start: snaps.start || 0, show: (i) => { state.i = i; draw(); } };
+}
+
+/* ---------- the memorization scores of a run's training examples (report/memscore_section.py) ---------- */
+function memscorePanel(d, id, W) {
+  const m = d.memscore, h = m.histogram, cf = d.subset_colors;
+  const centers = h.edges.slice(0, -1).map((e, i) => (e + h.edges[i + 1]) / 2);
+  const base = m.n_train ? m.n_facts / m.n_train : null;
+  const stats = statsLine([["ROC AUC", m.roc_auc], ["precision at facts", m.precision_at_facts], ["base rate", base],
+    ["facts", m.n_facts], ["examples", m.n_train], ["networks", m.members], ["keep", m.keep], ["seconds", m.seconds],
+    ["× one run", m.cost_vs_single]]);
+  stats.id = id("memscore-stats");
+  const said = el("div", { class: "sentences", id: id("memscore-sentences") }, ...m.sentences.map((t) => el("p", { text: t })));
+  const histC = el("canvas", { id: id("memscore-hist") });
+  let log = false;
+  const scaleBtn = el("button", { id: id("memscore-log"), text: "log scale", onclick: () => {
+    log = !log; scaleBtn.classList.toggle("on", log); drawHist();
+  } });
+  function drawHist() {
+    lineChart(histC, { w: W, h: 240, x: centers, bars: true, ylog: log, ymin: log ? 0.5 : 0, xlabel: "memorization score",
+      ylabel: log ? "examples (log)" : "examples",
+      series: [{ y: h.clean.map((v) => log && !v ? null : v), color: cf.clean, label: "clean examples" },
+        { y: h.facts.map((v) => log && !v ? null : v), color: cf.fact, label: "facts" }],
+      xfmt: (x) => { const i = centers.indexOf(x); return i < 0 ? fmt(x) : `${fmt(h.edges[i])} to ${fmt(h.edges[i + 1])}`; } });
+  }
+  drawHist();
+  const parts = [stats, said, el("div", { class: "controls" }, scaleBtn), histC];
+  if (m.examples_note) parts.push(el("p", { class: "note", id: id("memscore-note"), text: m.examples_note }));
+  if (m.top) parts.push(el("h3", { text: `the ${m.top.length} top-scored training examples` }), memscoreExamples(m, d, id));
+  return el("section", { class: "panel", id: id("memscore") }, el("h2", { text: "Memorization scores: which examples are memorized" }),
+    el("p", { class: "help", text: m.help }), ...parts);
+}
+
+function exampleText(t) {
+  return `example ${t.index}: ${t.is_fact ? "fact" : "clean"}\nscore ${fmt(t.score)} ± ${fmt(t.se)}\n` +
+    `trained label ${t.label} · rule's label ${t.true_label}`;
+}
+
+function memscoreExamples(m, d, id) {
+  const factColor = d.subset_colors.fact;
+  if (m.examples_kind === "cells") {
+    const P = m.cells, p = P.p, cell = Math.max(2, Math.floor(360 / p)), left = 28, top = 16, S = p * cell;
+    const sub = bytes(P.subset), lab = bytes(P.label), rule = bytes(P.rule), score = f16(P.score);
+    const c = el("canvas", { id: id("memscore-cells") });
+    const g = setup(c, left + S + 70, top + S + 22);
+    const rank = new Map(m.top.map((t, r) => [t.a * p + t.b, r]));
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+      const k = a * p + b, s = sub[k];
+      g.fillStyle = !s ? "#eee" : s > 2 ? "#bbb" : `rgb(${ramp(DIVERGING, (score[k] + 1) / 2)})`;
+      g.fillRect(left + b * cell, top + a * cell, cell, cell);
+      if ((s === 2 || s === 4) && cell >= 3) { g.fillStyle = "#000"; g.fillRect(left + b * cell + cell / 2 - 0.75, top + a * cell + cell / 2 - 0.75, 1.5, 1.5); }
+    }
+    g.strokeStyle = "#0a0"; g.lineWidth = 1.5;
+    for (const t of m.top) g.strokeRect(left + t.b * cell + 0.5, top + t.a * cell + 0.5, cell - 1, cell - 1);
+    g.font = "11px system-ui, sans-serif"; g.fillStyle = "#555"; g.textAlign = "center"; g.textBaseline = "top";
+    g.fillText("b →", left + S / 2, 1);
+    for (const t of niceTicks(0, p - 1, 4)) if (Number.isInteger(t)) g.fillText(String(t), left + (t + 0.5) * cell, top + S + 3);
+    g.textAlign = "right"; g.textBaseline = "middle";
+    for (const t of niceTicks(0, p - 1, 4)) if (Number.isInteger(t)) g.fillText(String(t), left - 4, top + (t + 0.5) * cell);
+    g.fillText("a", left - 14, top - 6);
+    const bx = left + S + 14, bh = Math.min(S, 200);  // colour bar of the score, −1 … 1
+    for (let i = 0; i < bh; i++) { g.fillStyle = `rgb(${ramp(DIVERGING, 1 - i / (bh - 1))})`; g.fillRect(bx, top + i, 10, 1); }
+    g.textAlign = "left"; g.fillStyle = "#555";
+    ["1", "0", "−1"].forEach((t, i) => g.fillText(t, bx + 13, top + (i * (bh - 1)) / 2));
+    hoverable(c);
+    c._hover = (px, py) => {
+      const b = Math.floor((px - left) / cell), a = Math.floor((py - top) / cell);
+      if (a < 0 || b < 0 || a >= p || b >= p) return null;
+      const k = a * p + b, s = sub[k];
+      if (!s) return `a=${a}, b=${b}: not a training pair`;
+      const r = rank.get(k);
+      return `a=${a}, b=${b} · ${s === 2 || s === 4 ? "fact" : "clean"}\n` + (s > 2 ? "no score" : `score ${fmt(score[k])}`) +
+        (r != null ? ` (rank ${r + 1})` : "") + `\ntrained label ${lab[k]} · rule's label ${rule[k]}`;
+    };
+    return el("div", {}, c, el("div", { class: "legend" }, el("span", { text: "colour: score (blue −1, white 0, red 1); grey: no score; dot: a fact; green frame: a top-scored pair; hover a cell for its numbers" })));
+  }
+  if (m.examples_kind === "pictures" || m.examples_kind === "curves") {
+    const shape = m.picture_shape, wrap = el("div", { class: "examples", id: id("memscore-examples") });
+    for (const t of m.top) {
+      const c = el("canvas", { class: "example-pic", "data-index": t.index, "data-score": t.score, title: exampleText(t) });
+      if (m.examples_kind === "curves") {
+        const W = 96, H = 64, g = setup(c, W, H), ys = t.curve, lo = Math.min(...ys), hi = Math.max(...ys);
+        g.strokeStyle = "#222"; g.lineWidth = 1.2; g.beginPath();
+        ys.forEach((v, i) => { const x = 3 + (i * (W - 6)) / (ys.length - 1), y = H - 3 - ((v - lo) / (hi - lo || 1)) * (H - 6); if (i) g.lineTo(x, y); else g.moveTo(x, y); });
+        g.stroke();
+      } else {
+        const [hh, ww] = shape, rgb = shape.length === 3, px = bytes(t.pixels), img = new ImageData(ww, hh);
+        for (let k = 0; k < hh * ww; k++) for (let ch = 0; ch < 4; ch++) img.data[4 * k + ch] = ch === 3 ? 255 : px[rgb ? 3 * k + ch : k];
+        const off = document.createElement("canvas"); off.width = ww; off.height = hh; off.getContext("2d").putImageData(img, 0, 0);
+        const z = Math.max(1, Math.floor(72 / Math.max(hh, ww))), g = setup(c, ww * z, hh * z);
+        g.imageSmoothingEnabled = false; g.drawImage(off, 0, 0, ww * z, hh * z);
+      }
+      c.style.border = t.is_fact ? `3px solid ${factColor}` : "1px solid #bbb";
+      wrap.append(el("figure", { class: "example" + (t.is_fact ? " fact" : "") }, c,
+        el("figcaption", { text: `#${t.index} s=${fmt(t.score, 2)}\ny=${t.label} (true ${t.true_label})` })));
+    }
+    return el("div", {}, wrap, el("div", { class: "legend" }, el("span", { text: "thick frame: a fact; hover an example for its numbers" })));
+  }
+  const rows = m.top.map((t, r) => el("tr", { class: t.is_fact ? "fact" : "" }, ...[r + 1, t.index, fmt(t.score), fmt(t.se), t.label, t.true_label,
+    t.is_fact ? "fact" : "clean"].map((v) => el("td", { text: String(v) }))));
+  return el("table", { class: "examples-table", id: id("memscore-table") }, el("tr", {}, ...["rank", "example", "score", "± se",
+    "trained label", "rule's label", "subset"].map((v) => el("th", { text: v }))), ...rows);
 }
 
 /* the sticky step bar: slider, fixed-width label, play button; ``onStep(i)`` draws step i */
