@@ -200,3 +200,14 @@ def test_memorize_cli_with_missing_or_damaged_data(tmp_path, capsys, dataset):
     err = capsys.readouterr().err.strip()
     assert info.value.code == 2 and err.startswith(f"error: {data}/") and "\n" not in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_spec_file_is_named_in_full_however_long_its_path(tmp_path, capsys):
+    spec = tmp_path.joinpath(*["a-rather-long-folder-name"] * 8) / "spec.toml"
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", str(spec), "--json"])
+    err = capsys.readouterr().err.strip()
+    from rulesfacts.sweep.spec import preset_names
+
+    assert info.value.code == 2 and err == (f"error: {spec}: file not found (a sweep spec is a TOML file or a "
+                                            f"preset name: {', '.join(preset_names())})")

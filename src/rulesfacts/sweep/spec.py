@@ -165,6 +165,9 @@ def load_spec(source: str | Path, max_runs: int | None = None) -> SweepSpec:
     elif str(source) in preset_names():
         text = _presets().joinpath(f"{source}.toml").read_text()
         default_name = str(source)
+    elif path.suffix or len(path.parts) > 1:  # a file's name, spelled out in full in the message
+        raise DataFileError(path, f"file not found (a sweep spec is a TOML file or a preset name: "
+                                  f"{', '.join(preset_names())})")
     else:
         raise ConfigError("spec", str(source), f"a TOML file or a preset name ({', '.join(preset_names())})")
     try:
