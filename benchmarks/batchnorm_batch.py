@@ -68,31 +68,35 @@ def run(epochs: int) -> None:
 def figure() -> None:
     import pandas as pd
 
-    from rulesfacts.plotting import SUBSET_COLORS, plt, save_figure
+    from rulesfacts.plotting import plt, save_figure
 
     data = json.loads(RESULTS.read_text())
     df = pd.DataFrame(data["runs"])
-    fig, axes = plt.subplots(1, len(FACT_FRACS), figsize=(4.2 * len(FACT_FRACS), 3.6), sharey=True)
-    for ax, xi in zip(axes, FACT_FRACS, strict=True):
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    colors = dict(zip(FACT_FRACS, ("C0", "C1", "C2"), strict=True))
+    for xi in FACT_FRACS:
         sub = df[df.fact_frac == xi]
         for bn, style in ((False, "--"), (True, "-")):
-            g = sub[sub.batchnorm == bn].groupby("batch")
-            for key, color in (("test_acc", SUBSET_COLORS["test"]),
-                               ("facts_memorized", SUBSET_COLORS["facts_memorized"]),
-                               ("facts_recovered", SUBSET_COLORS["facts_recovered"])):
-                m = g[key].agg(["mean", "min", "max"])
-                ax.plot(m.index, m["mean"], style, color=color, marker="o", ms=4,
-                        label=f"{key.replace('_acc', '').replace('_', ' ')}, {'BN' if bn else 'no BN'}")
-                ax.fill_between(m.index, m["min"], m["max"], color=color, alpha=0.12)
+            m = sub[sub.batchnorm == bn].groupby("batch")["test_acc"].agg(["mean", "min", "max"])
+            axes[0].plot(m.index, m["mean"], style, color=colors[xi], marker="o", ms=4,
+                         label=f"ξ = {xi:g}, {'BN' if bn else 'no BN'}")
+            axes[0].fill_between(m.index, m["min"], m["max"], color=colors[xi], alpha=0.1)
+        bn_runs = sub[sub.batchnorm].groupby("batch")
+        axes[1].plot(bn_runs["n_generalizing"].mean(), "-o", color=colors[xi], ms=4, label=f"ξ = {xi:g}")
+        axes[2].plot(bn_runs["bn_scale_ratio"].median(), "-o", color=colors[xi], ms=4, label=f"ξ = {xi:g}")
+    axes[2].axhline(1, color="grey", lw=0.8, ls=":")
+    for ax, ylabel in zip(axes, ("test accuracy (mean of 2 seeds; band: range)", "generalizing neurons of 128 (BN)",
+                                 "median |γ|, generalizing / memorizing (BN)"), strict=True):
         ax.set_xscale("log", base=2)
         ax.set_xticks(BATCHES, [str(b) for b in BATCHES])
         ax.set_xlabel("batch size")
-        ax.set_title(f"ξ = {xi:g}")
-    axes[0].set_ylabel("accuracy (mean of 2 seeds, band: range)")
-    axes[-1].legend(fontsize=7)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=7)
+    mem = df["facts_memorized"].min()
     base = data["base"]
     fig.suptitle(f"BatchNorm vs batch size: p = {base['p']}, N = {base['width']}, α = {base['train_frac']}, "
-                 f"{base['epochs']} epochs, lr = 1e-2·√(batch/256)")
+                 f"{base['epochs']} epochs, lr = 1e-2·√(batch/256); facts memorized ≥ {mem:.2f} in every run",
+                 fontsize=10)
     fig.tight_layout()
     save_figure(fig, FIGURE)
     agg = df.groupby(["batch", "batchnorm"]).agg(
