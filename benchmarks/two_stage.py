@@ -1,11 +1,11 @@
-"""The two stages of training with weight decay (Doshi, Das, He & Gromov 2024, abstract and Sec. 4):
+"""The two stages of training with weight decay (Doshi, Das, He & Gromov 2024, abstract):
 first the network groks (train and test accuracy high, the facts memorized), then it unlearns the
 facts and train accuracy falls from 100% to 100·(1 − ξ)%. Where do the two stages separate, and
 for how long does the first one last?
 
-    python benchmarks/two_stage.py run --p 97 --alpha 0.5 --width 500 --epochs 600 --wd 2,5,10,15 \
-        --fact-frac 0.1,0.35 --tag p97                # → results/two_stage_p97.json
-    python benchmarks/two_stage.py figure --tag p97   # → docs/figures/papers-two-stage-p97.png
+    python benchmarks/two_stage.py run --wd 3,3.5,4,4.5,5 --fact-frac 0.05,0.1,0.2   # → results/two_stage_p31.json
+    python benchmarks/two_stage.py figure --tag p31   # → docs/figures/papers-two-stage-p31.png
+    python benchmarks/two_stage.py run --p 97 --alpha 0.5 --width 500 --epochs 400 --wd 2,5 --fact-frac 0.1 --tag p97
 
 One ensemble (members differ in wd and ξ, full batch, always-wrong facts so that full inversion is
 train = 1 − ξ exactly). Per run, from the logged metrics (every 10 epochs):
