@@ -114,7 +114,7 @@ def figure(tag: str) -> None:
     ax.set_xticks(wds)
     ax.set_xlabel("weight decay")
     ax.set_ylabel("facts memorized at the last epoch")
-    ax.set_title("numbers: plateau (epochs) where both stages are reached", fontsize=8)
+    ax.set_title("numbers: plateau (epochs), where defined", fontsize=8)
     ax.legend(fontsize=7)
     b = data["base"]
     fig.suptitle(f"Two stages: p = {b['p']}, N = {b['width']}, α = {b['train_frac']}, full batch, lr 1e-2 "
