@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.io import write_json
+from rulesfacts.io import to_json, write_text
 
 RESULTS = Path(__file__).parent / "results" / "batchnorm_batch.json"
 FIGURE = Path(__file__).parent.parent / "docs" / "figures" / "papers-batchnorm-batch.png"
@@ -62,7 +62,7 @@ def run(epochs: int) -> None:
                 out["runs"].append(row)
             print(json.dumps({"batch": batch, "batchnorm": bn, "seconds": round(seconds, 1),
                               "test": [round(r.summary["test_acc"], 3) for r in results]}), flush=True)
-            write_json(RESULTS, out)
+            write_text(RESULTS, to_json(out) + "\n")  # one line: the results are data, not prose
 
 
 def figure() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.io import write_json
+from rulesfacts.io import to_json, write_text
 
 RESULTS = Path(__file__).parent / "results" / "parity_l1_l2.json"
 FIGURE = Path(__file__).parent.parent / "docs" / "figures" / "papers-parity-l1-l2.png"
@@ -57,8 +57,9 @@ def measure(cfg: TrainConfig, result) -> dict:
             "epoch_test_99": test99, "relevant_mass": relevant_mass(w, subset), "sparsity": hoyer_sparsity(w),
             "live_neurons": int((rows >= 0.01 * rows.max()).sum()),
             "bit_share": (col / col.sum()).round(5).tolist(),
-            "top_rows": np.round(np.asarray(result.weights["W_in"])[order], 4).tolist(),
-            "curve": {k: [r[k] for r in m] for k in ("epoch", "train_acc", "test_acc", "train_loss", "test_loss")}}
+            "top_rows": np.round(np.asarray(result.weights["W_in"], dtype=np.float64)[order], 4).tolist(),
+            "curve": {k: [round(r[k], 5) for r in m] for k in ("epoch", "train_acc", "test_acc", "train_loss",
+                                                                "test_loss")}}
 
 
 def run(n_bits: int, sizes: list[int], regs: list[str], seeds: list[int], epochs: int) -> None:
@@ -83,7 +84,7 @@ def run(n_bits: int, sizes: list[int], regs: list[str], seeds: list[int], epochs
             data["runs"].append(row)
             print(json.dumps({k: v for k, v in row.items() if k not in ("bit_share", "top_rows", "curve")}),
                   flush=True)
-        write_json(RESULTS, data)
+        write_text(RESULTS, to_json(data) + "\n")  # one line: the curves make indented JSON megabytes long
 
 
 def figure(n_bits: int, size: int, regs: list[str], seed: int) -> None:

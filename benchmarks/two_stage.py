@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.io import write_json
+from rulesfacts.io import to_json, write_text
 
 RESULTS = Path(__file__).parent / "results"
 FIGURES = Path(__file__).parent.parent / "docs" / "figures"
@@ -68,11 +68,13 @@ def run(p: int, alpha: float, width: int, epochs: int, wds: list[float], xis: li
     keys = ("epoch", "train_acc", "test_acc", "facts_memorized", "facts_recovered")
     runs = [{"wd": c.wd, "fact_frac": c.fact_frac, "seed": c.seed, **stages(r.metrics),
              **{k: r.summary[k] for k in ("train_acc", "test_acc", "facts_memorized", "facts_recovered")},
-             "curve": {k: [row[k] for row in r.metrics] for k in keys}}
+             "curve": {k: [round(row[k], 5) for row in r.metrics] for k in keys}}
             for c, r in zip(cfgs, results, strict=True)]
-    write_json(RESULTS / f"two_stage_{tag}.json", {"machine": machine_info(), "seconds": round(seconds, 1),
-                         "base": {"p": p, "width": width, "train_frac": alpha, "lr": 1e-2, "epochs": epochs,
-                                  "fact_mode": base.fact_mode}, "runs": runs})
+    out = {"machine": machine_info(), "seconds": round(seconds, 1), "runs": runs,
+           "base": {"p": p, "width": width, "train_frac": alpha, "lr": 1e-2, "epochs": epochs,
+                    "fact_mode": base.fact_mode}}
+    # one line: the curves make indented JSON megabytes long
+    write_text(RESULTS / f"two_stage_{tag}.json", to_json(out) + "\n")
     for r in runs:
         print(json.dumps({k: v for k, v in r.items() if k != "curve"}), flush=True)
 
