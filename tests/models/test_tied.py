@@ -115,3 +115,17 @@ def test_what_the_model_does_not_have_is_refused():
         TrainConfig(model="tied", task="parity", loss="ce")
     with pytest.raises(ConfigError, match="d_embed"):
         TrainConfig(model="tied", d_embed=0)
+
+
+def test_analyze_reads_the_embedding_spectrum(tmp_path):
+    """``rulesfacts analyze`` on a tied run: the Fourier energy of its final embedding E (p, d)."""
+    from rulesfacts.analysis.pipeline import analyze_run
+    from rulesfacts.analysis.transformer import frequency_energy, top_energy
+
+    cfg = BASE.replace(epochs=20, log_every=10, n_snapshots=2, seed=6)
+    train(cfg, tmp_path / "run", progress=False)
+    summary = analyze_run(tmp_path / "run")
+    emb = load_run(tmp_path / "run").weights()["embed"]
+    assert summary["model"] == "tied" and emb.shape == (7, 12)
+    assert summary["top_energy"] == pytest.approx(top_energy(frequency_energy(emb, 7)))
+    assert (tmp_path / "run" / "analysis" / "embedding.csv").exists()
