@@ -85,7 +85,8 @@ class RunFields:
                               "networks: a coupled L2 of λ/n_train on the mean loss).", member=True)
     width: int = param(500, Int(1, 100_000), "Hidden width N (mlp, rf; tied: the hidden neurons).")
     act: str = param("quadratic", Choice(ACTS), "Activation of the hidden layer.")
-    init_scale: float | None = param(None, Maybe(Real(0.0, lo_open=True), "the paper's σ = 0.5/(2N)^(1/3)"),
+    init_scale: float | None = param(None, Maybe(Real(0.0, lo_open=True),
+                                                 "the model's own: for mlp the paper's σ = 0.5/(2N)^(1/3)"),
                                      "Standard deviation of the initial weights.", member=True)
     bias: bool = param(False, Flag(), "Biases in both layers.")
     dropout: float = param(0.0, Real(0.0, 1.0, hi_open=True), "Dropout rate.", member=True)
