@@ -135,7 +135,7 @@ def _median(table: pd.DataFrame, label: str) -> float | None:
     return float(np.median(v)) if len(v) else None
 
 
-ANALYZERS: dict[str, Analyzer] = {"mlp": analyze_mlp, "transformer": analyze_transformer,
+ANALYZERS: dict[str, Analyzer] = {"mlp": analyze_mlp, "transformer": analyze_transformer, "tied": analyze_transformer,
                                   "parity": analyze_parity_neurons, "dense": analyze_dense}
 
 

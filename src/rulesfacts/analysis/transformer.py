@@ -1,4 +1,5 @@
-"""Fourier view of a one-layer transformer's token embedding (Nanda et al. 2023, Sec. 4.1).
+"""Fourier view of a one-layer transformer's token embedding (Nanda et al. 2023, Sec. 4.1), and
+of the tied model's embedding (``models.tied``, PAIR's modular model), which is read the same way.
 
 A transformer that groks modular addition embeds token a as cos/sin(2π f a / p) for a few key
 frequencies f: the Fourier transform of W_E over the p number tokens concentrates its norm on
@@ -62,9 +63,9 @@ def embedding_table(run: Run) -> pd.DataFrame:
 
 def analyze_transformer(run: Run, out_dir: Path, options: Any = None,
                         advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """The ``rulesfacts analyze`` branch for model=transformer: key frequencies of the final
-    embedding, their energy share and its growth over the snapshots; writes embedding.csv and
-    embedding.png into ``out_dir``."""
+    """The ``rulesfacts analyze`` branch for model=transformer and model=tied (whose embedding of
+    the p numbers is also its unembedding): key frequencies of the final embedding, their energy
+    share and its growth over the snapshots; writes embedding.csv and embedding.png into ``out_dir``."""
     from rulesfacts.io import write_text
 
     cfg = run.config
@@ -78,7 +79,8 @@ def analyze_transformer(run: Run, out_dir: Path, options: Any = None,
     write_text(Path(out_dir) / "embedding.csv", table.to_csv(index=False, float_format="%.6g"))
     times = (run.summary.get("epoch_train_99"), run.summary.get("epoch_test_99"))
     fig = plot_embedding(energy, table, p, Path(out_dir) / "embedding.png",
-                         f"transformer p={p} α={cfg.train_frac} ξ={cfg.fact_frac} d={cfg.d_model} "
+                         f"{cfg.model} p={p} α={cfg.train_frac} ξ={cfg.fact_frac} "
+                         f"d={cfg.d_embed if cfg.model == 'tied' else cfg.d_model} "
                          f"lr={cfg.lr:g} wd={cfg.wd:g}", times)
     return {
         "model": cfg.model, "run_dir": str(run.path), "out_dir": str(out_dir),

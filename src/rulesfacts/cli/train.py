@@ -64,7 +64,7 @@ def announce(cfg: TrainConfig, out: Path, estimate: bool) -> None:
     from rulesfacts.bench.estimate import duration_text, estimate_run
     from rulesfacts.tasks import describe
 
-    model = f"{cfg.model} width {cfg.width}" if cfg.model in ("mlp", "transformer") else cfg.model
+    model = f"{cfg.model} width {cfg.width}" if cfg.model in ("mlp", "transformer", "tied") else cfg.model
     say(f"training: {describe(cfg)}, ξ={cfg.fact_frac} facts; {model}; {cfg.epochs} epochs; ensemble of 1; "
         f"on {device.type} ({cfg.dtype}) → {out}")
     e = estimate_run(cfg)

@@ -33,7 +33,8 @@ MLP_ACTS = ("quadratic", "relu", "gelu")  # the networks; tanh, erf and sign are
 RF_ACTS = ("sign", "relu", "tanh", "erf")  # the activations the RAF theory's random features take
 LOSSES = ("mse", "ce", "square", "logistic", "hinge")
 MARGIN_LOSSES = ("square", "logistic", "hinge")  # g(s·h) of the margin h = logit₁ − logit₀, s = ±1
-MODELS = ("mlp", "transformer", "linear", "rf")
+MODELS = ("mlp", "transformer", "tied", "linear", "rf")
+TOKEN_MODELS = ("transformer", "tied")  # read (a, b) token pairs only
 CONVEX_MODELS = ("linear", "rf")  # a trained linear readout: fitted to convergence by L-BFGS
 FACT_MODES = ("wrong", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
@@ -75,15 +76,17 @@ class RunFields:
     """The model and training fields."""
 
     # model
-    model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, a one-layer transformer (modular), a "
-                       "linear model on the inputs, or random features (rf: frozen first layer, trained readout).")
+    model: str = param("mlp", Choice(MODELS), "Network: two-layer MLP, a one-layer transformer (modular), tied "
+                       "(modular: a shared embedding, tied unembedding, one hidden layer of width neurons), a linear "
+                       "model on the inputs, or random features (rf: frozen first layer, trained readout).")
     kappa: float = param(2.0, Real(0.0, 1000.0, lo_open=True), "rf: features per input dimension κ = p/d.")
     lam: float | None = param(None, Maybe(Real(0.0), "0.1 for linear/rf, 0 for mlp/transformer"),
                               "Ridge λ of the summed loss Σ_μ ℓ_μ + λ/2·‖w‖² (as in `rulesfacts theory`; for the "
                               "networks: a coupled L2 of λ/n_train on the mean loss).", member=True)
-    width: int = param(500, Int(1, 100_000), "Hidden width N.")
+    width: int = param(500, Int(1, 100_000), "Hidden width N (mlp, rf; tied: the hidden neurons).")
     act: str = param("quadratic", Choice(ACTS), "Activation of the hidden layer.")
-    init_scale: float | None = param(None, Maybe(Real(0.0, lo_open=True), "the paper's σ = 0.5/(2N)^(1/3)"),
+    init_scale: float | None = param(None, Maybe(Real(0.0, lo_open=True),
+                                                 "the model's own: for mlp the paper's σ = 0.5/(2N)^(1/3)"),
                                      "Standard deviation of the initial weights.", member=True)
     bias: bool = param(False, Flag(), "Biases in both layers.")
     dropout: float = param(0.0, Real(0.0, 1.0, hi_open=True), "Dropout rate.", member=True)
@@ -93,6 +96,9 @@ class RunFields:
     # transformer (one layer)
     d_model: int = param(128, Int(1, 100_000), "Transformer width.")
     n_heads: int = param(4, Int(1, 100_000), "Transformer heads (a divisor of d_model).")
+    # tied (shared embedding)
+    d_embed: int = param(500, Int(1, 100_000), "tied: embedding dimension (the embedding of a and b, reused "
+                         "transposed as the unembedding).")
     # training
     loss: str = param("mse", Choice(LOSSES), "Loss: MSE on one-hot targets (the paper), cross-entropy, or for "
                       "two classes a loss g(s·h) of the margin h = logit₁ − logit₀ (square ½(1 − sh)², logistic, "
@@ -151,11 +157,12 @@ class TrainConfig(RunFields, *reversed(task_fields()), DataFields, Config):
         task = REGISTRY[self.task]
         if self.n_heads > self.d_model or self.d_model % self.n_heads:
             raise self.reject("n_heads", f"a divisor of d_model={self.d_model}")
-        if self.model == "transformer" and not task.tokens:
-            raise self.reject("model", f"mlp, linear or rf for task={self.task} (the transformer reads token inputs)")
+        if self.model in TOKEN_MODELS and not task.tokens:
+            raise self.reject("model", f"mlp, linear or rf for task={self.task} (the {self.model} model reads token "
+                                       "inputs)")
         if self.model in CONVEX_MODELS and task.tokens:
-            raise self.reject("model", f"mlp or transformer for task={self.task} (linear and rf take float inputs, "
-                                       "two classes)")
+            raise self.reject("model", f"mlp, transformer or tied for task={self.task} (linear and rf take float "
+                                       "inputs, two classes)")
         if self.model in CONVEX_MODELS and self.loss not in MARGIN_LOSSES:
             raise self.reject("loss", f"{' | '.join(MARGIN_LOSSES)} for model={self.model}")
         if self.loss in MARGIN_LOSSES and not task.two_class:
@@ -164,14 +171,16 @@ class TrainConfig(RunFields, *reversed(task_fields()), DataFields, Config):
             raise self.reject("batch_size", f"0 for model={self.model} (fitted full batch to convergence)")
         if self.model == "rf" and self.act not in RF_ACTS:
             raise self.reject("act", f"{' | '.join(RF_ACTS)} for model=rf (the activations the RAF theory covers)")
-        if self.model in ("mlp", "transformer") and self.act not in MLP_ACTS:
+        if self.model in ("mlp", *TOKEN_MODELS) and self.act not in MLP_ACTS:
             raise self.reject("act", f"{' | '.join(MLP_ACTS)} for model={self.model} (tanh, erf and sign: model rf)")
         task.check(self)
         if self.batchnorm and self.batch_size == 1:
             raise self.reject("batch_size", "≥ 2 with batchnorm (statistics need two examples)")
-        if self.model == "transformer" and (self.dropout > 0 or self.batchnorm):
+        if self.model in TOKEN_MODELS and (self.dropout > 0 or self.batchnorm):
             raise self.reject("dropout" if self.dropout > 0 else "batchnorm",
-                              "0 / false for model=transformer (dropout and BatchNorm are MLP features)")
+                              f"0 / false for model={self.model} (dropout and BatchNorm are MLP features)")
+        if self.model == "tied" and self.bias:
+            raise self.reject("bias", "false for model=tied (the model has no biases)")
 
     # -- derived -----------------------------------------------------------------------
     @property

@@ -25,6 +25,10 @@ def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> 
         from rulesfacts.models.transformer import EnsembleTransformer
 
         return EnsembleTransformer(cfgs, vocab=split.vocab, n_out=split.n_classes).to(device)
+    if cfg.model == "tied":
+        from rulesfacts.models.tied import EnsembleTied
+
+        return EnsembleTied(cfgs, vocab=split.vocab, n_out=split.n_classes).to(device)
     raise AssertionError(cfg.model)
 
 

@@ -57,6 +57,8 @@ def model_line(c: Any) -> str:
     """The model of a config in a few words (with its activation where it has one)."""
     if c.model == "transformer":
         return f"transformer d={c.d_model}"
+    if c.model == "tied":
+        return f"tied embedding d={c.d_embed} N={c.width} {c.act}"
     if c.model == "linear":
         return f"linear λ={c.effective_lam:g}"
     if c.model == "rf":
@@ -269,7 +271,7 @@ def prediction_grid(cfg: Any, weights: list[dict[str, np.ndarray]], chunk: int =
 
     p = cfg.p
     split = make_split(cfg)
-    pairs, rule = all_pairs(p, cfg.op)
+    pairs, rule = all_pairs(p, cfg.op, cfg.pairs)
     cell = pairs[:, 0] * p + pairs[:, 1]
     subset = np.full(p * p, UNDEFINED, np.uint8)
     rule_grid = np.zeros(p * p, np.uint8)

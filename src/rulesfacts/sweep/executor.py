@@ -43,7 +43,7 @@ def member_bytes(cfg: TrainConfig) -> int:
         n_in, n_out, n_data = 2 * cfg.p, cfg.p, cfg.p * cfg.p
     else:
         n_in, n_out, n_data = cfg.n_bits, 2, cfg.train_size + cfg.test_size
-    width = cfg.width if cfg.model == "mlp" else 4 * cfg.d_model
+    width = {"mlp": cfg.width, "tied": max(cfg.width, cfg.d_embed)}.get(cfg.model, 4 * cfg.d_model)
     params = width * (n_in + n_out)
     step = (cfg.batch_size or train_count(cfg))
     activations = max(step, n_data) * (2 * width + n_out)

@@ -1,0 +1,106 @@
+"""The modular-addition model of PAIR's explorable "Do Machine Learning Models Memorize or
+Generalize?" (Pearce, Ghandeharioun, Hussein, Thain, Wattenberg & Dixon 2023): a learned
+embedding shared by both inputs and reused, transposed, as the unembedding, around one hidden
+layer; batched over an ensemble of M members like ``EnsembleMLP``.
+
+Per member, with E ∈ R^{p×d} (``d_embed``), W_in ∈ R^{d×N} and W_out ∈ R^{N×d} (N = ``width``):
+
+    h      = act(E[a] W_in + E[b] W_in)        (the same projection for a and b)
+    logits = (h W_out) Eᵀ                      (the embedding, transposed, is the unembedding)
+
+No biases. E[a] W_in is row a of E W_in, so the hidden pre-activations are two row gathers of
+one (p, N) product per member instead of two (n, d) × (d, N) products.
+
+Init (``init_scale`` None): E ~ N(0, 1/d), so an embedding row has norm about 1; W_in ~ N(0, 1)
+and W_out ~ N(0, 1/N), so the pre-activations and the logits have entries of order 1. A given
+``init_scale`` σ sets every matrix to N(0, σ²) instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rulesfacts.config.train import TrainConfig
+from rulesfacts.models.base import EnsembleModel, squared_norms
+from rulesfacts.models.handwritten import activation
+
+NAMES = ("embed", "W_in", "W_out")
+
+
+class EnsembleTied(EnsembleModel):
+    """M tied-embedding networks. ``vocab`` is the split's token count (2p: a in [0, p), b in
+    [p, 2p)); b is folded onto the same p embedding rows, and the p outputs are the same numbers."""
+
+    def __init__(self, cfgs: list[TrainConfig], vocab: int, n_out: int):
+        super().__init__()
+        cfg = cfgs[0]
+        if vocab != 2 * n_out:
+            raise ValueError("the tied model reads (a, b) token pairs with a in [0, p), b in [p, 2p) and p outputs")
+        self.p, self.act = n_out, cfg.act
+        self.d_embed, self.width = cfg.d_embed, cfg.width
+        inits = [init_member(c, self.p) for c in cfgs]
+        self.params = nn.ParameterDict({name: nn.Parameter(torch.stack([w[name] for w in inits]).contiguous())
+                                        for name in NAMES})
+
+    @property
+    def n_members(self) -> int:
+        return self.params["embed"].shape[0]
+
+    def hidden_pre(self, x: torch.Tensor) -> torch.Tensor:
+        """E[a] W_in + E[b] W_in: (M, n, N) of token ids ``x`` (M, n, 2)."""
+        P = self.params
+        m, n = x.shape[0], x.shape[1]
+        proj = torch.bmm(P["embed"], P["W_in"])  # (M, p, N): row i is E[i] W_in
+        tok = torch.stack([x[..., 0], x[..., 1] - self.p], dim=2)  # (M, n, 2) in [0, p)
+        offset = (torch.arange(m, device=x.device) * self.p).view(m, 1, 1)
+        rows = F.embedding((tok + offset).view(m, -1), proj.reshape(m * self.p, -1))
+        return rows.view(m, n, 2, -1).sum(dim=2)
+
+    def forward(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (M, n, p). ``masks`` is ignored (no dropout)."""
+        P = self.params
+        h = activation(self.act, self.hidden_pre(x))
+        return torch.bmm(torch.bmm(h, P["W_out"]), P["embed"].transpose(1, 2))
+
+    def weight_norms(self) -> torch.Tensor:
+        """``norm_in``: the embedding and W_in (the embedding, also the unembedding, counts once,
+        here); ``norm_out``: W_out."""
+        P = self.params
+        return torch.stack([squared_norms([P["embed"], P["W_in"]]), squared_norms([P["W_out"]])], dim=1)
+
+    def train_flops(self, n_train: int) -> float:
+        """One full-batch epoch, multiply-add as two, backward as twice the forward (every
+        product's inputs need their gradients, down to the embedding)."""
+        return 3 * self.eval_flops(n_train)
+
+    def eval_flops(self, n: int) -> float:
+        """A forward pass: E W_in once per member, then per example the sum of two rows, W_out and
+        the unembedding."""
+        d, w, p = self.d_embed, self.width, self.p
+        per_member = 2 * p * d * w + n * (w + 2 * w * d + 2 * d * p)
+        return float(per_member * self.n_members)
+
+    def member_weights(self, i: int) -> dict[str, np.ndarray]:
+        """Member i's ``embed`` E (p, d_embed), ``W_in`` (d_embed, width), ``W_out`` (width, d_embed)."""
+        return {k: v[i].detach().float().cpu().numpy() for k, v in self.params.items()}
+
+    @torch.no_grad()
+    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
+        """Inverse of ``member_weights``."""
+        for name, param in self.params.items():
+            param[i].copy_(torch.as_tensor(np.asarray(weights[name], dtype=np.float32), device=param.device))
+
+
+def init_member(cfg: TrainConfig, p: int) -> dict[str, torch.Tensor]:
+    """One member's parameters from its own seed (independent of the ensemble it trains in)."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    d, w = cfg.d_embed, cfg.width
+    shapes = {"embed": (p, d), "W_in": (d, w), "W_out": (w, d)}
+    stds = {"embed": 1 / math.sqrt(d), "W_in": 1.0, "W_out": 1 / math.sqrt(w)}
+    return {name: torch.randn(shape, generator=g) * (cfg.init_scale if cfg.init_scale is not None else stds[name])
+            for name, shape in shapes.items()}
