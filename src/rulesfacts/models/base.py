@@ -65,6 +65,30 @@ class EnsembleModel(nn.Module):
         raise NotImplementedError
 
 
+class StackedModel(EnsembleModel):
+    """An ensemble model whose parameters are named tensors with the member axis first, held in
+    ``self.params`` (set by ``stack_members``): member i's weights are the slices ``[i]``."""
+
+    params: nn.ParameterDict
+
+    def stack_members(self, inits: list[dict[str, torch.Tensor]]) -> None:
+        """``self.params`` from each member's own parameters (``inits[m][name]``), stacked."""
+        self.params = nn.ParameterDict({name: nn.Parameter(torch.stack([w[name] for w in inits]).contiguous())
+                                        for name in inits[0]})
+
+    @property
+    def n_members(self) -> int:
+        return next(iter(self.params.values())).shape[0]
+
+    def member_weights(self, i: int) -> dict[str, np.ndarray]:
+        return {k: v[i].detach().float().cpu().numpy() for k, v in self.params.items()}
+
+    @torch.no_grad()
+    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
+        for name, param in self.params.items():
+            param[i].copy_(torch.as_tensor(np.asarray(weights[name], dtype=np.float32), device=param.device))
+
+
 def squared_norms(params: list[torch.Tensor]) -> torch.Tensor:
     """Σ of squared entries per member (the leading axis) over ``params``: (M,)."""
     return sum(q.detach().float().pow(2).flatten(1).sum(1) for q in params)

@@ -20,19 +20,15 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.models.base import EnsembleModel, squared_norms
+from rulesfacts.models.base import StackedModel, squared_norms
 from rulesfacts.models.handwritten import activation
 
-NAMES = ("embed", "W_in", "W_out")
 
-
-class EnsembleTied(EnsembleModel):
+class EnsembleTied(StackedModel):
     """M tied-embedding networks. ``vocab`` is the split's token count (2p: a in [0, p), b in
     [p, 2p)); b is folded onto the same p embedding rows, and the p outputs are the same numbers."""
 
@@ -44,12 +40,7 @@ class EnsembleTied(EnsembleModel):
         self.p, self.act = n_out, cfg.act
         self.d_embed, self.width = cfg.d_embed, cfg.width
         inits = [init_member(c, self.p) for c in cfgs]
-        self.params = nn.ParameterDict({name: nn.Parameter(torch.stack([w[name] for w in inits]).contiguous())
-                                        for name in NAMES})
-
-    @property
-    def n_members(self) -> int:
-        return self.params["embed"].shape[0]
+        self.stack_members(inits)
 
     def hidden_pre(self, x: torch.Tensor) -> torch.Tensor:
         """E[a] W_in + E[b] W_in: (M, n, N) of token ids ``x`` (M, n, 2)."""
@@ -85,15 +76,6 @@ class EnsembleTied(EnsembleModel):
         per_member = 2 * p * d * w + n * (w + 2 * w * d + 2 * d * p)
         return float(per_member * self.n_members)
 
-    def member_weights(self, i: int) -> dict[str, np.ndarray]:
-        """Member i's ``embed`` E (p, d_embed), ``W_in`` (d_embed, width), ``W_out`` (width, d_embed)."""
-        return {k: v[i].detach().float().cpu().numpy() for k, v in self.params.items()}
-
-    @torch.no_grad()
-    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
-        """Inverse of ``member_weights``."""
-        for name, param in self.params.items():
-            param[i].copy_(torch.as_tensor(np.asarray(weights[name], dtype=np.float32), device=param.device))
 
 
 def init_member(cfg: TrainConfig, p: int) -> dict[str, torch.Tensor]:

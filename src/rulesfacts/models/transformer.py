@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.models.base import EnsembleModel, squared_norms
+from rulesfacts.models.base import StackedModel, squared_norms
 
 N_POS = 3  # "a", "b", "="
 MLP_RATIO = 4  # d_mlp = 4 · d_model (512 for d_model = 128, as in Nanda et al.)
@@ -48,7 +46,7 @@ def param_shapes(n_tokens: int, d: int, n_out: int) -> dict[str, tuple[int, ...]
     }
 
 
-class EnsembleTransformer(EnsembleModel):
+class EnsembleTransformer(StackedModel):
     """M one-layer transformers. ``vocab`` is the split's token count (2p: a in [0, p), b in
     [p, 2p)); b is folded onto the same p number tokens, and token p is "="."""
 
@@ -62,12 +60,7 @@ class EnsembleTransformer(EnsembleModel):
         self.d_model, self.n_heads, self.n_out = cfg.d_model, cfg.n_heads, n_out
         self.d_mlp = MLP_RATIO * cfg.d_model
         inits = [init_member(c, self.n_tokens, n_out) for c in cfgs]
-        self.params = nn.ParameterDict({name: nn.Parameter(torch.stack([w[name] for w in inits]).contiguous())
-                                        for name in inits[0]})
-
-    @property
-    def n_members(self) -> int:
-        return self.params["embed"].shape[0]
+        self.stack_members(inits)
 
     def residual_in(self, x: torch.Tensor) -> torch.Tensor:
         """Token + position embeddings (M, n, 3, d) of token ids ``x`` (M, n, 2)."""
@@ -114,16 +107,6 @@ class EnsembleTransformer(EnsembleModel):
         d, f = self.d_model, self.d_mlp
         per_example = 2 * (2 * N_POS * d * d + 2 * d * d + 2 * d * f + d * self.n_out) + 4 * N_POS * d
         return float(per_example * n * self.n_members)
-
-    def member_weights(self, i: int) -> dict[str, np.ndarray]:
-        """Member i's parameters by name; ``embed`` is W_E (p + 1, d_model), row p is "="."""
-        return {k: v[i].detach().float().cpu().numpy() for k, v in self.params.items()}
-
-    @torch.no_grad()
-    def load_member_weights(self, i: int, weights: dict[str, np.ndarray]) -> None:
-        """Inverse of ``member_weights``."""
-        for name, param in self.params.items():
-            param[i].copy_(torch.as_tensor(np.asarray(weights[name], dtype=np.float32), device=param.device))
 
 
 def init_member(cfg: TrainConfig, n_tokens: int, n_out: int) -> dict[str, torch.Tensor]:
