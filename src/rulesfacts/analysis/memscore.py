@@ -190,8 +190,8 @@ def write_outputs(result: MemScores, cfg: TrainConfig, out_dir: Any, top: int = 
     files = {"table": str(out / TABLE), "histogram": str(plot_histogram(result, out / HISTOGRAM))}
     if cfg.task == "modular":
         files["top"] = str(plot_modular_cells(result, cfg, out / TOP, top))
-    elif picture_shape(cfg) is not None:
-        files["top"] = str(plot_top_examples(result, cfg, out / TOP, top))
+    elif examples := top_examples(result, cfg, top):  # [] for a task without pictures
+        files["top"] = str(plot_top_examples(examples, cfg, out / TOP))
     write_json(out / SUMMARY_FILE, {**result.summary(), "histogram": histogram_data(result), "files": files})
     return files
 
@@ -304,13 +304,12 @@ def top_examples(result: MemScores, cfg: TrainConfig, k: int) -> list[dict[str, 
             for i, pic in zip(idx, pictures, strict=True)]
 
 
-def plot_top_examples(result: MemScores, cfg: TrainConfig, path: Any, top: int) -> Any:
-    """The ``top`` highest-scored training examples as small pictures (a curve for MNIST-1D), each
-    titled with its score, the label it was trained on and the rule's label; facts framed in the
-    facts' colour. Each picture is scaled to its own range of values."""
+def plot_top_examples(examples: list[dict[str, Any]], cfg: TrainConfig, path: Any) -> Any:
+    """The top-scored training examples (``top_examples``) as small pictures (a curve for
+    MNIST-1D), each titled with its score, the label it was trained on and the rule's label; facts
+    framed in the facts' colour. Each picture is scaled to its own range of values."""
     from rulesfacts.plotting import SUBSET_COLORS, plt, save_figure
 
-    examples = top_examples(result, cfg, top)
     n = max(1, len(examples))
     cols = min(8, n)
     rows = -(-n // cols)
