@@ -107,21 +107,47 @@ def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
 
 
 def test_a_plug_in_that_cannot_be_used_is_skipped_with_a_note(tmp_path):
-    """A broken plug-in costs a note, not the command: the other tasks still run."""
-    clash = MAJORITY.replace('"majority"', '"majority2"').replace("votes", "k")  # parity's field k
-    site = plugin_dir(tmp_path, {"broken_task": "raise RuntimeError('no')\n", "clash_task": clash}, """
+    """A broken plug-in costs a note, not the command: the other tasks still run. A field name
+    another task or the core already declares is the plug-in's mistake: its task is skipped and
+    the note names the field and who declares it."""
+    def renamed(task: str, field: str) -> str:
+        return MAJORITY.replace('"majority"', f'"{task}"').replace("votes", field)
+
+    site = plugin_dir(tmp_path, {"broken_task": "raise RuntimeError('no')\n",
+                                 "clash_task": renamed("majority2", "k"),  # parity's field k
+                                 "run_clash": renamed("majority3", "lr"),  # a core field (model and training)
+                                 "data_clash": renamed("majority4", "fact_frac"),  # a core field (data)
+                                 "task_clash": renamed("majority5", "task"),  # the field that names the task
+                                 "fine": MAJORITY}, """
         [rulesfacts.tasks]
         broken = broken_task
         clash = clash_task:TASK
+        run_clash = run_clash
+        data_clash = data_clash
+        task_clash = task_clash
+        fine = fine
     """)
-    ((code, out, notes),), _ = rulesfacts(site, ["fields", "train", "--json"])
+    (code, out, notes), *refused, (trained, trained_out, _) = rulesfacts(
+        site, ["fields", "train", "--json"],
+        *(["train", "--task", f"majority{i}", "-o", str(tmp_path / f"m{i}"), "--json"] for i in (2, 3, 4, 5)),
+        ["train", "--task", "majority", "--votes", "3", "--train-frac", "0.5", "--width", "8", "--epochs", "2",
+         "--log-every", "1", "--device", "cpu", "-o", str(tmp_path / "fine"), "--json", "-q"])[0]
     assert code == 0
     names = [r["name"] for r in json.loads(out)["configs"]["train"]]
-    assert names == [f.name for f in fields(TrainConfig)]  # the built-in tasks' fields, unchanged
+    # the built-in tasks' fields, unchanged, and the usable plug-in's
+    assert [n for n in names if n != "votes"] == [f.name for f in fields(TrainConfig)] and "votes" in names
     assert notes.splitlines() == [
         "note: entry point broken = 'broken_task' (rulesfacts.tasks): cannot be loaded (RuntimeError: no); task "
         "skipped",
-        "note: entry point clash = 'clash_task:TASK' (rulesfacts.tasks): its field 'k' is another task's; task skipped"]
+        "note: entry point clash = 'clash_task:TASK' (rulesfacts.tasks): its field 'k' is already declared by task "
+        "'parity'; task skipped",
+        *(f"note: entry point {where} = '{where}' (rulesfacts.tasks): its field {field!r} is already declared by the "
+          "core fields; task skipped" for where, field in (("run_clash", "lr"), ("data_clash", "fact_frac"),
+                                                          ("task_clash", "task")))]
+    for i, (code, out, err) in zip((2, 3, 4, 5), refused, strict=True):  # a skipped task is not a choice
+        assert code == 2 and out == "" and not (tmp_path / f"m{i}").exists()
+        assert err == f"error: task='majority{i}' is not allowed: one of {', '.join([*REGISTRY, 'majority'])}\n"
+    assert trained == 0 and json.loads(trained_out)["status"] == "completed"
 
 
 def test_every_task_module_of_the_package_is_registered_the_default_first():
