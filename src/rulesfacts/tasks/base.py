@@ -119,6 +119,10 @@ class Task:
         after every field passed its own constraint: ``raise cfg.reject(field, "what is allowed")``.
     sizes: config → (train, test) example counts without drawing the data, for planning (batch
         sizes, cost estimates); None: they are read off a drawn split.
+    dims: config → (inputs, classes) without drawing the data: the split's ``vocab`` for token
+        inputs, else its feature count, and its ``n_classes``; the sizes of a model's weights
+        follow (``training.rundir.read_weights`` checks a weights file against them). None: only
+        the sizes set by the config are checked.
     tokens: the inputs are token ids (the one-layer transformer reads them; the linear and
         random-features models need float features).
     two_class: the labels can be two classes (the margin losses and the linear and
@@ -139,6 +143,7 @@ class Task:
     fields: type | None = None
     check: Callable[[Any], None] = no_rules
     sizes: Callable[[Any], tuple[int, int]] | None = None
+    dims: Callable[[Any], tuple[int, int]] | None = None
     tokens: bool = False
     two_class: bool = False
     rule: RuleDirection | None = None

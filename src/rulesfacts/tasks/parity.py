@@ -76,4 +76,5 @@ RELEVANT_BITS = RuleDirection(
     lambda c, w: mass_shares(w, parity_subset(c.n_bits, c.k, c.effective_data_seed)), lambda c: c.k / c.n_bits)
 
 TASK = Task("parity", split_of, lambda c: f"parity n={c.n_bits} k={c.k} train_size={c.train_size}", fields=Fields,
-            check=check, sizes=lambda c: (c.train_size, c.test_size), two_class=True, rule=RELEVANT_BITS)
+            check=check, sizes=lambda c: (c.train_size, c.test_size), dims=lambda c: (c.n_bits, 2), two_class=True,
+            rule=RELEVANT_BITS)

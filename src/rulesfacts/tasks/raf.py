@@ -69,4 +69,5 @@ TEACHER = RuleDirection("teacher", "|cos(w_in, w*)|", lambda c, w: cosines(w, te
                         lambda c: random_cosine(c.d))
 
 TASK = Task("raf", split_of, lambda c: f"raf d={c.d} alpha={c.alpha:g}", fields=Fields, check=check,
-            sizes=lambda c: (raf_train_count(c.alpha, c.d), c.test_size), two_class=True, rule=TEACHER)
+            sizes=lambda c: (raf_train_count(c.alpha, c.d), c.test_size), dims=lambda c: (c.d, 2), two_class=True,
+            rule=TEACHER)
