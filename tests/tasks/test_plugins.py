@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rulesfacts.tasks as tasks_package
@@ -75,10 +76,11 @@ def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
         majority = mytasks.majority
     """)
     run = tmp_path / "run"
-    trained, listed, *refused = rulesfacts(
+    trained, analyzed, listed, *refused = rulesfacts(
         site,
         ["train", "--task", "majority", "--votes", "7", "--train-frac", "0.5", "--fact-frac", "0.25", "--width", "32",
          "--epochs", "20", "--log-every", "10", "--device", "cpu", "-o", str(run), "--json", "-q"],
+        ["analyze", str(run), "--json", "-q"],
         ["fields", "train", "--json"],
         *(["train", "--task", "majority", "--votes", v, "-o", str(tmp_path / v), "--json"] for v in ("6", "16")))[0]
     assert trained[0] == 0, trained[2]
@@ -93,6 +95,18 @@ def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
     # with two classes a fact is either memorized or recovered
     assert s["facts_memorized"] + s["facts_recovered"] == pytest.approx(1.0, abs=1e-12)
     assert json.loads((run / "config.json").read_text())["config"]["votes"] == 7
+
+    # the task declares where its rule lives, (1, ..., 1): each neuron's alignment is its cosine with it
+    assert analyzed[0] == 0, analyzed[2]
+    a = json.loads(analyzed[1])
+    assert a["alignment"] == "all inputs" and a["n_neurons"] == 32
+    # E|cos| of a random direction in 7 dimensions: Γ(7/2) / (√π Γ(4)) = (15/8)√π / (6√π) = 5/16
+    assert a["chance_alignment"] == pytest.approx(5 / 16, rel=1e-12)
+    with np.load(run / "weights.npz") as w:
+        w_in = w["W_in"].astype(np.float64)
+    cos = w_in.sum(axis=1) / np.linalg.norm(w_in, axis=1) / np.sqrt(7)
+    table = np.genfromtxt(run / "analysis" / "neurons.csv", delimiter=",", names=True)
+    np.testing.assert_allclose(table["alignment"], cos, rtol=1e-5, atol=1e-6)
 
     assert listed[0] == 0, listed[2]
     rows = {r["name"]: r for r in json.loads(listed[1])["configs"]["train"]}

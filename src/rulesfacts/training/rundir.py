@@ -3,7 +3,8 @@
     config.json        the full TrainConfig (written before training starts)
     metrics.csv        one row per logged epoch: the subset metrics and weight norms
     snapshots/epoch_NNNNNNN.npz   weights at evenly spaced logged epochs (float16, bounded count)
-    weights.npz        final weights (float32), paper layout: W_in (N, n_in), W_out (n_out, N)
+    weights.npz        final weights (float32): the arrays the model declares (``member_shapes``); an
+                       MLP's in the paper layout, W_in (N, n_in), W_out (n_out, N)
     summary.json       final metrics, status (completed / diverged / interrupted), timings
     checkpoint.pt      resumable state (weights, optimizer, RNG), removed when the run completes
     final_state.pt     the same state at the last epoch, kept: `train --continue` / `--from` start there
