@@ -133,7 +133,7 @@ FACTS_HELP = ("Which neurons store the facts, at the scrubbed step. Each dot is 
               "training examples (m_c): 1 fires only on facts, 0 cannot tell them apart, −1 fires only on clean "
               "examples. Dots above the dashed line (the 99th percentile of the same numbers with the fact marks "
               "shuffled among the examples) are fact neurons, in the facts' colour; about 1 % of the neurons pass "
-              "it by chance. Across: the neuron's alignment with the rule where the task has one (|cos| with the "
+              "it by chance. Across: the neuron's alignment with the rule where the task declares one (|cos| with the "
               "teacher w* for the Rules-and-Facts data, the share of |w_in| on the relevant bits for parity; dotted: "
               "a random direction), else its size ‖w_in‖·‖w_out‖. Hover a dot for its numbers "
               "(analysis.dense; `rulesfacts analyze RUN_DIR` writes the same table for the final weights).")

@@ -247,7 +247,7 @@ def read_weights(path: Path, cfg: TrainConfig) -> dict[str, np.ndarray]:
         raise DataFileError(path, f"not a weights file of this run's {cfg.model} (no {missing[0]}; expected {layout})")
     for name, shape in expected.items():
         got = weights[name].shape
-        if len(got) != len(shape) or any(n is not None and n != g for n, g in zip(shape, got, strict=False)):
+        if len(got) != len(shape) or any(n is not None and n != g for n, g in zip(shape, got, strict=True)):
             raise DataFileError(path, f"{name} has shape {got}, not the {shape_words(shape)} of this run's "
                                 f"{cfg.model} (expected {layout})")
     return weights
