@@ -123,6 +123,36 @@ def test_hidden_activity_is_the_layers_formula(act, bias):
     np.testing.assert_allclose(got, np.abs(expected), rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
+def test_a_task_that_declares_its_rule_direction_gets_the_alignment(tmp_path, monkeypatch):
+    """Any task, a plug-in too, declares where its rule lives (``Task.rule``) and the per-neuron
+    table measures each neuron against it; the analysis knows no task by name."""
+    import dataclasses
+
+    from rulesfacts.analysis.dense import plot_dense_neurons
+    from rulesfacts.tasks import REGISTRY
+    from rulesfacts.tasks.base import RuleDirection, cosines, random_cosine
+
+    v = np.array([0.0, 3.0, 4.0])  # the rule's direction in the 3 input features of ``hand_split``
+    rule = RuleDirection("v", "|cos(w_in, v)|", lambda c, w: cosines(w, v), lambda c: random_cosine(3))
+    cfg = TrainConfig(task="images", model="mlp", width=4, act="relu")
+    weights = {"W_in": np.array([[0, 0.6, 0.8], [0, -3.0, -4.0], [1.0, 0, 0], [0, 0, 0]]), "W_out": np.ones((2, 4))}
+    before = dense_neuron_table(cfg, weights, hand_split())
+    assert before.attrs["rule"] is None and before.attrs["chance_alignment"] is None
+    assert before["alignment"].isna().all()
+
+    monkeypatch.setitem(REGISTRY, "images", dataclasses.replace(REGISTRY["images"], rule=rule))
+    table = dense_neuron_table(cfg, weights, hand_split())
+    align = table["alignment"].to_numpy()
+    # along v, against v, orthogonal to v, the zero row
+    assert align[:3] == pytest.approx([1.0, -1.0, 0.0], abs=1e-12) and np.isnan(align[3])
+    # in 3-D cos θ is uniform on [−1, 1] (Archimedes): E|cos| = 1/2
+    assert table.attrs["chance_alignment"] == pytest.approx(0.5, rel=1e-12)
+    assert (table.attrs["rule"], table.attrs["rule_axis"]) == ("v", "|cos(w_in, v)|")
+    # the other columns do not depend on the rule
+    pd.testing.assert_frame_equal(table.drop(columns="alignment"), before.drop(columns="alignment"))
+    assert plot_dense_neurons(table, tmp_path / "n.png", "v").stat().st_size > 0
+
+
 def test_analyze_a_raf_mlp_run_writes_the_neuron_table(tmp_path, capsys):
     from rulesfacts.training.trainer import train
 

@@ -25,6 +25,8 @@ from tests.memorize.helpers import idx_bytes, tiny_images, write_cifar, write_mn
 from tests.reliability.hostile import RunsCommand, deep_json, hostile_pickle
 
 CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, fact_frac=0.2, device="cpu")
+TRANSFORMER = CFG.replace(model="transformer", d_model=8, n_heads=2)
+TIED = CFG.replace(model="tied", d_embed=6)
 SENTINEL = "pwned"  # created by a hostile pickle if it ever ran
 
 
@@ -74,6 +76,20 @@ def npz_with(**arrays: object) -> Callable[[Path, Path], None]:
     return write
 
 
+def npz_edit(**changes: object) -> Callable[[Path, Path], None]:
+    """The file's own arrays with ``changes`` (None: the array left out)."""
+    def write(path: Path, sentinel: Path) -> None:
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files}
+        for k, v in changes.items():
+            if v is None:
+                arrays.pop(k)
+            else:
+                arrays[k] = v
+        npz_with(**arrays)(path, sentinel)
+    return write
+
+
 def csv_cell(column: str, value: str, row: int = -1) -> Callable[[Path, Path], None]:
     def write(path: Path, _: Path) -> None:
         header, *rows = path.read_text().splitlines()
@@ -114,6 +130,8 @@ def text(content: str) -> Callable[[Path, Path], None]:
 def sources(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("sources")
     train(CFG, root / "run", progress=False)
+    train(TRANSFORMER, root / "transformer", progress=False)
+    train(TIED, root / "tied", progress=False)
     with pytest.raises(KeyboardInterrupt):
         train(CFG.replace(epochs=40), root / "unfinished", progress=False, callbacks=[StopAt(3)])
     from rulesfacts.sweep import run_sweep
@@ -135,6 +153,16 @@ def first_snapshot(d: Path) -> Path:
     return sorted((d / rundir.SNAPSHOTS).glob("epoch_*.npz"))[-1]
 
 
+def earliest_snapshot(d: Path) -> Path:
+    return sorted((d / rundir.SNAPSHOTS).glob("epoch_*.npz"))[0]
+
+
+def branch_from_earliest(d: Path, t: Path) -> list:
+    """``train --from RUN@EPOCH`` at the earliest snapshot (its weights: the final state is not read)."""
+    epoch = int(earliest_snapshot(d).stem.removeprefix("epoch_"))
+    return ["train", "--from", f"{d}@{epoch}", "-o", t / "branch", "-q"]
+
+
 def sweep_weights(d: Path) -> Path:
     return sorted((d / "runs").glob("*/weights.npz"))[0]
 
@@ -151,6 +179,10 @@ KINDS: dict[str, tuple[str, Callable[[Path], Path], Callable[[Path, Path], list]
     "summary.json": ("run", lambda d: d / rundir.SUMMARY, REPORT),
     "metrics.csv": ("run", lambda d: d / rundir.METRICS, REPORT),
     "weights.npz": ("run", lambda d: d / rundir.WEIGHTS, REPORT),
+    "transformer weights.npz": ("transformer", lambda d: d / rundir.WEIGHTS, lambda d, t: ["analyze", d, "-q"]),
+    "transformer snapshot": ("transformer", earliest_snapshot, branch_from_earliest),
+    "tied weights.npz": ("tied", lambda d: d / rundir.WEIGHTS, REPORT),
+    "tied snapshot": ("tied", earliest_snapshot, branch_from_earliest),
     "snapshot": ("run", first_snapshot, REPORT),
     "checkpoint.pt": ("unfinished", lambda d: d / rundir.CHECKPOINT, lambda d, t: ["train", "--resume", "-o", d, "-q"]),
     "spec.toml": ("spec.toml", lambda d: d, lambda d, t: ["sweep", d, "--dry-run", "-o", t / "o"]),
@@ -179,6 +211,21 @@ DAMAGES: dict[str, list[Callable[[Path, Path], None]]] = {
                     npz_with(W_in="hostile", W_out=np.zeros((7, 8))), npz_with(W_in=np.array(["a"] * 8),
                     W_out=np.zeros((7, 8)))],
     "snapshot": [*BYTES, npz_with(W_in=np.zeros((3, 3)), W_out=np.zeros((3, 3))), npz_with(W_in="hostile")],
+    # p = 7, d_model = 8: embed (8, 8), W_Q (8, 8), ..., unembed (8, 7)
+    "transformer weights.npz": [*BYTES, npz_edit(embed=np.zeros((3, 8))), npz_edit(W_Q=np.zeros((8, 4))),
+                                npz_edit(unembed=None), npz_edit(W_K=np.array(["a"] * 8)), npz_edit(W_V="hostile"),
+                                npz_edit(embed=np.zeros((12, 8)), unembed=np.zeros((8, 11))),  # a p = 11 run's
+                                npz_with(W_in=np.zeros((8, 14)), W_out=np.zeros((7, 8)))],  # an MLP's
+    "transformer snapshot": [truncated, junk, pickled, npz_edit(W_O=np.zeros(64)), npz_edit(pos=None),
+                             npz_edit(b_mlp_in=np.array(["x"] * 32)),
+                             npz_edit(embed=np.zeros((12, 8)), unembed=np.zeros((8, 11)))],
+    # p = 7, d_embed = 6, width = 8: embed (7, 6), W_in (6, 8), W_out (8, 6)
+    "tied weights.npz": [*BYTES, npz_edit(W_in=np.zeros((6, 9))), npz_edit(embed=None),
+                         npz_edit(W_out=np.array(["a"] * 48).reshape(8, 6)), npz_edit(embed="hostile"),
+                         npz_edit(embed=np.zeros((11, 6))),  # a p = 11 run's
+                         npz_with(W_in=np.zeros((8, 14)), W_out=np.zeros((7, 8)))],  # an MLP's
+    "tied snapshot": [truncated, junk, pickled, npz_edit(W_out=np.zeros((6, 8))), npz_edit(W_in=None),
+                      npz_edit(embed=np.array([b"a"] * 42).reshape(7, 6))],
     "checkpoint.pt": [*BYTES,
                       torch_file(lambda s, _: {**s, "params": {k: torch.zeros(3, 3) for k in s["params"]}}),
                       torch_file(lambda s, _: {**s, "config": [1, 2]}),
@@ -221,11 +268,13 @@ def test_damaged_file_is_one_line_and_runs_no_code(sources, tmp_path, capsys, ki
     (shutil.copytree if src.is_dir() else shutil.copy)(src, folder)
     sentinel = tmp_path / SENTINEL
     DAMAGES[kind][index](locate(folder), sentinel)
+    before = sorted(tmp_path.rglob("*"))
     code, out, err = run_cli(command(folder, tmp_path), capsys)
     lines = err.strip().splitlines()
     assert code == 2 and lines and "Traceback" not in err, err
     assert lines[-1].startswith("error: ") and all(line.startswith("note: ") for line in lines[:-1]), err
     assert not sentinel.exists()
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
 
 
 def test_every_file_kind_is_fuzzed_with_every_kind_of_damage():

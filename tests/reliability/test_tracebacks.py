@@ -102,7 +102,7 @@ def test_config_json_lacking_fields_says_what_is_assumed(finished, tmp_path, cap
     (d / rundir.CONFIG).write_text(json.dumps({"config": {"p": 7}}))  # width 500 assumed: weights disagree
     code, _, err = run_cli(["report", d, "-o", tmp_path / "r.html", "-q"], capsys)
     lines = err.strip().splitlines()
-    assert code == 2 and lines[-1].startswith(f"error: {d / rundir.WEIGHTS}: ") and "width 500" in lines[-1]
+    assert code == 2 and lines[-1].startswith(f"error: {d / rundir.WEIGHTS}: W_in has shape (8, 14), not the (500, 14)")
     assert lines[:-1] and all(line.startswith("note: ") for line in lines[:-1])
 
 

@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rulesfacts.tasks as tasks_package
@@ -75,10 +76,11 @@ def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
         majority = mytasks.majority
     """)
     run = tmp_path / "run"
-    trained, listed, *refused = rulesfacts(
+    trained, analyzed, listed, *refused = rulesfacts(
         site,
         ["train", "--task", "majority", "--votes", "7", "--train-frac", "0.5", "--fact-frac", "0.25", "--width", "32",
          "--epochs", "20", "--log-every", "10", "--device", "cpu", "-o", str(run), "--json", "-q"],
+        ["analyze", str(run), "--json", "-q"],
         ["fields", "train", "--json"],
         *(["train", "--task", "majority", "--votes", v, "-o", str(tmp_path / v), "--json"] for v in ("6", "16")))[0]
     assert trained[0] == 0, trained[2]
@@ -94,6 +96,18 @@ def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
     assert s["facts_memorized"] + s["facts_recovered"] == pytest.approx(1.0, abs=1e-12)
     assert json.loads((run / "config.json").read_text())["config"]["votes"] == 7
 
+    # the task declares where its rule lives, (1, ..., 1): each neuron's alignment is its cosine with it
+    assert analyzed[0] == 0, analyzed[2]
+    a = json.loads(analyzed[1])
+    assert a["alignment"] == "all inputs" and a["n_neurons"] == 32
+    # E|cos| of a random direction in 7 dimensions: Γ(7/2) / (√π Γ(4)) = (15/8)√π / (6√π) = 5/16
+    assert a["chance_alignment"] == pytest.approx(5 / 16, rel=1e-12)
+    with np.load(run / "weights.npz") as w:
+        w_in = w["W_in"].astype(np.float64)
+    cos = w_in.sum(axis=1) / np.linalg.norm(w_in, axis=1) / np.sqrt(7)
+    table = np.genfromtxt(run / "analysis" / "neurons.csv", delimiter=",", names=True)
+    np.testing.assert_allclose(table["alignment"], cos, rtol=1e-5, atol=1e-6)
+
     assert listed[0] == 0, listed[2]
     rows = {r["name"]: r for r in json.loads(listed[1])["configs"]["train"]}
     assert rows["votes"]["default"] == 5 and rows["votes"]["allowed"] == "an integer from 1 to 15"
@@ -107,21 +121,47 @@ def test_a_task_of_ones_own_package_is_one_file_and_an_entry_point(tmp_path):
 
 
 def test_a_plug_in_that_cannot_be_used_is_skipped_with_a_note(tmp_path):
-    """A broken plug-in costs a note, not the command: the other tasks still run."""
-    clash = MAJORITY.replace('"majority"', '"majority2"').replace("votes", "k")  # parity's field k
-    site = plugin_dir(tmp_path, {"broken_task": "raise RuntimeError('no')\n", "clash_task": clash}, """
+    """A broken plug-in costs a note, not the command: the other tasks still run. A field name
+    another task or the core already declares is the plug-in's mistake: its task is skipped and
+    the note names the field and who declares it."""
+    def renamed(task: str, field: str) -> str:
+        return MAJORITY.replace('"majority"', f'"{task}"').replace("votes", field)
+
+    site = plugin_dir(tmp_path, {"broken_task": "raise RuntimeError('no')\n",
+                                 "clash_task": renamed("majority2", "k"),  # parity's field k
+                                 "run_clash": renamed("majority3", "lr"),  # a core field (model and training)
+                                 "data_clash": renamed("majority4", "fact_frac"),  # a core field (data)
+                                 "task_clash": renamed("majority5", "task"),  # the field that names the task
+                                 "fine": MAJORITY}, """
         [rulesfacts.tasks]
         broken = broken_task
         clash = clash_task:TASK
+        run_clash = run_clash
+        data_clash = data_clash
+        task_clash = task_clash
+        fine = fine
     """)
-    ((code, out, notes),), _ = rulesfacts(site, ["fields", "train", "--json"])
+    (code, out, notes), *refused, (trained, trained_out, _) = rulesfacts(
+        site, ["fields", "train", "--json"],
+        *(["train", "--task", f"majority{i}", "-o", str(tmp_path / f"m{i}"), "--json"] for i in (2, 3, 4, 5)),
+        ["train", "--task", "majority", "--votes", "3", "--train-frac", "0.5", "--width", "8", "--epochs", "2",
+         "--log-every", "1", "--device", "cpu", "-o", str(tmp_path / "fine"), "--json", "-q"])[0]
     assert code == 0
     names = [r["name"] for r in json.loads(out)["configs"]["train"]]
-    assert names == [f.name for f in fields(TrainConfig)]  # the built-in tasks' fields, unchanged
+    # the built-in tasks' fields, unchanged, and the usable plug-in's
+    assert [n for n in names if n != "votes"] == [f.name for f in fields(TrainConfig)] and "votes" in names
     assert notes.splitlines() == [
         "note: entry point broken = 'broken_task' (rulesfacts.tasks): cannot be loaded (RuntimeError: no); task "
         "skipped",
-        "note: entry point clash = 'clash_task:TASK' (rulesfacts.tasks): its field 'k' is another task's; task skipped"]
+        "note: entry point clash = 'clash_task:TASK' (rulesfacts.tasks): its field 'k' is already declared by task "
+        "'parity'; task skipped",
+        *(f"note: entry point {where} = '{where}' (rulesfacts.tasks): its field {field!r} is already declared by the "
+          "core fields; task skipped" for where, field in (("run_clash", "lr"), ("data_clash", "fact_frac"),
+                                                          ("task_clash", "task")))]
+    for i, (code, out, err) in zip((2, 3, 4, 5), refused, strict=True):  # a skipped task is not a choice
+        assert code == 2 and out == "" and not (tmp_path / f"m{i}").exists()
+        assert err == f"error: task='majority{i}' is not allowed: one of {', '.join([*REGISTRY, 'majority'])}\n"
+    assert trained == 0 and json.loads(trained_out)["status"] == "completed"
 
 
 def test_every_task_module_of_the_package_is_registered_the_default_first():

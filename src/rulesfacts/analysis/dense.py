@@ -5,10 +5,11 @@ parity) each hidden neuron k of W_in (N, n_in), W_out (C, N) gets:
 
 - ``norm_in`` = ‖W_in[k]‖ and ``norm_out`` = ‖W_out[:, k]‖; ``scale`` = their product, the size
   of the neuron's path from the inputs to the outputs (a neuron with either norm 0 does nothing).
-- ``alignment`` with the rule, where the task has one: for RAF the cosine of W_in[k] with the
-  teacher w* (``tasks.raf.teacher_of``; the rule is sign(w*·x), so a neuron that computes it
-  points along ±w*; a random direction has E|cos| = Γ(d/2) / (√π Γ((d+1)/2)) ≈ √(2/(πd))); for
-  sparse parity the share of Σ|W_in[k]| on the k relevant bits (chance k/n).
+- ``alignment`` with the rule, where the task declares where it lives (``Task.rule``, a
+  ``tasks.base.RuleDirection``): for RAF the cosine of W_in[k] with the teacher w*
+  (``tasks.raf.teacher_of``; the rule is sign(w*·x), so a neuron that computes it points along
+  ±w*; a random direction has E|cos| = Γ(d/2) / (√π Γ((d+1)/2)) ≈ √(2/(πd))); for sparse parity
+  the share of Σ|W_in[k]| on the k relevant bits (chance k/n).
 - ``activity``: the neuron's mean |act(W_in[k]·x + b)| over the training examples (before
   BatchNorm: how strongly it fires), and where that activity comes from:
   ``fact_share`` = the fraction of its summed activity that falls on facts, and
@@ -27,7 +28,6 @@ and (with a rule) whether they align with it less than the other neurons.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,8 @@ import pandas as pd
 import torch
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.tasks import make_split
-from rulesfacts.tasks.base import Split
+from rulesfacts.tasks import REGISTRY, make_split
+from rulesfacts.tasks.base import RuleDirection, Split
 from rulesfacts.training.rundir import Run
 
 FACT_QUANTILE = 0.99
@@ -49,39 +49,35 @@ COLUMNS = ("neuron", "norm_in", "norm_out", "scale", "alignment", "activity", "f
            "fact_neuron")
 
 
+def rule_direction(cfg: TrainConfig) -> RuleDirection | None:
+    """Where ``cfg``'s task declares its rule in input space (``Task.rule``), or None."""
+    return REGISTRY[cfg.task].rule
+
+
 def rule_kind(cfg: TrainConfig) -> str | None:
-    """What ``alignment`` measures for ``cfg``'s task: 'teacher' (RAF), 'relevant bits' (parity), or None."""
-    return {"raf": "teacher", "parity": "relevant bits"}.get(cfg.task)
+    """What ``alignment`` measures for ``cfg``'s task ('teacher' for RAF, 'relevant bits' for parity), or None."""
+    rule = rule_direction(cfg)
+    return rule.kind if rule is not None else None
+
+
+def rule_axis(cfg: TrainConfig) -> str | None:
+    """The alignment's axis label for ``cfg``'s task, or None."""
+    rule = rule_direction(cfg)
+    return rule.axis if rule is not None else None
 
 
 def chance_alignment(cfg: TrainConfig) -> float | None:
-    """The alignment of a random direction: E|cos| with w* in d dimensions (RAF), k/n (parity)."""
-    if cfg.task == "raf":
-        d = cfg.d
-        return math.exp(math.lgamma(d / 2) - math.lgamma((d + 1) / 2)) / math.sqrt(math.pi)
-    if cfg.task == "parity":
-        return cfg.k / cfg.n_bits
-    return None
+    """The alignment of a random direction (E|cos| with w* in d dimensions for RAF, k/n for parity)."""
+    rule = rule_direction(cfg)
+    return float(rule.chance(cfg)) if rule is not None else None
 
 
 def rule_alignment(cfg: TrainConfig, w_in: np.ndarray) -> np.ndarray | None:
-    """Per neuron (row of ``w_in``): cosine with the teacher (RAF), share of Σ|w| on the relevant
-    bits (parity), None for a task without a known rule direction. A zero row gives NaN."""
-    w = np.asarray(w_in, dtype=np.float64)
-    if cfg.task == "raf":
-        from rulesfacts.tasks.raf import teacher_of
-
-        t = teacher_of(cfg)
-        norm = np.linalg.norm(w, axis=1) * np.linalg.norm(t)
-        return np.divide(w @ t, norm, out=np.full(len(w), np.nan), where=norm > 0)
-    if cfg.task == "parity":
-        from rulesfacts.tasks.parity import parity_subset
-
-        subset = parity_subset(cfg.n_bits, cfg.k, cfg.effective_data_seed)
-        a = np.abs(w)
-        total = a.sum(axis=1)
-        return np.divide(a[:, subset].sum(axis=1), total, out=np.full(len(w), np.nan), where=total > 0)
-    return None
+    """Per neuron (row of ``w_in``): its alignment with the task's rule (``Task.rule``: the cosine
+    with the teacher for RAF, the share of Σ|w| on the relevant bits for parity), None for a task
+    without one. A zero row gives NaN."""
+    rule = rule_direction(cfg)
+    return rule.alignment(cfg, np.asarray(w_in, dtype=np.float64)) if rule is not None else None
 
 
 @torch.no_grad()
@@ -134,7 +130,8 @@ def dense_neuron_table(cfg: TrainConfig, weights: dict[str, np.ndarray], split: 
                        examples: np.ndarray | None = None) -> pd.DataFrame:
     """One row per hidden neuron (``COLUMNS``; see the module docstring), on the training examples
     of ``split`` (default: ``cfg``'s), or only those at ``examples`` (indices). ``table.attrs``:
-    threshold, expected_by_chance, chance_alignment, rule (what alignment measures), n_examples."""
+    threshold, expected_by_chance, chance_alignment, rule (what alignment measures), rule_axis (its
+    label), n_examples."""
     split = split if split is not None else make_split(cfg)
     w_in, w_out = np.asarray(weights["W_in"], np.float64), np.asarray(weights["W_out"], np.float64)
     rows = np.arange(split.n_train) if examples is None else np.asarray(examples)
@@ -153,6 +150,7 @@ def dense_neuron_table(cfg: TrainConfig, weights: dict[str, np.ndarray], split: 
     })
     table.attrs.update({"threshold": threshold, "expected_by_chance": (1 - FACT_QUANTILE) * len(w_in),
                         "chance_alignment": chance_alignment(cfg), "rule": rule_kind(cfg),
+                        "rule_axis": rule_axis(cfg),
                         "n_examples": int(len(rows)), "n_facts": int(is_fact.sum())})
     return table
 
@@ -248,7 +246,7 @@ def plot_dense_neurons(table: pd.DataFrame, path: Path, title: str) -> Path:
         ax.scatter(table["scale"], table["alignment"].abs(), s=10, c=colors)
         ax.axhline(table.attrs["chance_alignment"], color="grey", ls=":", lw=1, label="random direction")
         ax.set(xlabel="‖w_in‖·‖w_out‖", xscale="symlog",
-               ylabel="|cos(w_in, w*)|" if rule == "teacher" else "share of |w_in| on relevant bits",
+               ylabel=table.attrs["rule_axis"],
                title="alignment with the rule")
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)

@@ -25,7 +25,7 @@ from rulesfacts.declare import (
     member_fields,
     param,
 )
-from rulesfacts.tasks import DEFAULT_TASK, REGISTRY
+from rulesfacts.tasks import DEFAULT_TASK, REGISTRY, withdraw_plugins_declaring
 from rulesfacts.tasks.base import MAX_SIZE
 
 ACTS = ("quadratic", "relu", "gelu", "tanh", "erf", "sign")
@@ -45,12 +45,10 @@ SEED = Int(0, MAX_SEED)
 
 
 @dataclass(frozen=True)
-class DataFields:
-    """The fields of the data that every task reads, or several do; each task declares its own
-    (``Task.fields``: modular p and op, parity n_bits, k and train_size, ...)."""
+class SharedDataFields:
+    """The fields of the data that several tasks read; each task declares its own (``Task.fields``:
+    modular p and op, parity n_bits, k and train_size, ...)."""
 
-    task: str = param(DEFAULT_TASK, Choice(tuple(REGISTRY)), "Task: the data trained on (`rulesfacts fields` lists "
-                      "each task's own fields).")
     train_frac: float = param(0.5, Real(0.0, 1.0, lo_open=True, hi_open=True),
                               "Training fraction α of all pairs (modular), of the data set's training images (images).")
     fact_frac: float = param(0.35, Real(0.0, 1.0, hi_open=True),
@@ -124,10 +122,31 @@ class RunFields:
     extra: dict[str, Any] = param({}, PlainData(), "Free-form annotations, kept in config.json; not part of "
                                   "what a run computes.", cli=False, compare=False)
 
+
+# A plug-in task that declares a core field's name is skipped with a note (``tasks``), before the
+# task field lists the tasks there are.
+withdraw_plugins_declaring({f.name: "the core fields" for cls in (SharedDataFields, RunFields) for f in fields(cls)}
+                           | {"task": "the core fields"})
+
+
+@dataclass(frozen=True)
+class TaskField:
+    """Which task: its choices are the tasks found (``tasks.REGISTRY``)."""
+
+    task: str = param(DEFAULT_TASK, Choice(tuple(REGISTRY)), "Task: the data trained on (`rulesfacts fields` lists "
+                      "each task's own fields).")
+
+
+@dataclass(frozen=True)
+class DataFields(SharedDataFields, TaskField):
+    """The fields of the data that every task reads (the task), or several do; each task declares
+    its own (``Task.fields``)."""
+
+
 def task_fields() -> tuple[type, ...]:
     """Each task's field class, in task order, after checking that no field is declared twice (a
-    plug-in task whose field has a core field's name is a mistake in the plug-in, reported here,
-    at import)."""
+    task of this package whose field has a core field's name is a mistake here, reported at import;
+    a plug-in's is skipped before: ``withdraw_plugins_declaring``)."""
     seen = {f.name: "the core fields" for f in (*fields(DataFields), *fields(RunFields))}
     out = []
     for task in REGISTRY.values():

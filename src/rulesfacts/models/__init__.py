@@ -7,29 +7,27 @@ import torch
 
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.models.base import EnsembleModel
+from rulesfacts.models.linear import EnsembleLinear
 from rulesfacts.models.mlp import EnsembleMLP
+from rulesfacts.models.tied import EnsembleTied
+from rulesfacts.models.transformer import EnsembleTransformer
 from rulesfacts.tasks.base import Split
+
+# the class of each value of TrainConfig.model
+MODEL_CLASSES: dict[str, type[EnsembleModel]] = {"mlp": EnsembleMLP, "transformer": EnsembleTransformer,
+                                                 "tied": EnsembleTied, "linear": EnsembleLinear, "rf": EnsembleLinear}
 
 
 def build_model(cfgs: list[TrainConfig], split: Split, device: torch.device) -> EnsembleModel:
     """The ensemble model for configs that share an ``ensemble_key`` (shapes and graph)."""
     cfg = cfgs[0]
-    if cfg.model == "mlp":
+    cls = MODEL_CLASSES[cfg.model]
+    if cls is EnsembleMLP:
         return EnsembleMLP(cfgs, n_in=split.vocab or split.x_train.shape[1], n_out=split.n_classes,
                            tokens=split.vocab > 0).to(device)
-    if cfg.model in ("linear", "rf"):
-        from rulesfacts.models.linear import EnsembleLinear
-
+    if cls is EnsembleLinear:
         return EnsembleLinear(cfgs, n_in=split.x_train.shape[1]).to(device)
-    if cfg.model == "transformer":
-        from rulesfacts.models.transformer import EnsembleTransformer
-
-        return EnsembleTransformer(cfgs, vocab=split.vocab, n_out=split.n_classes).to(device)
-    if cfg.model == "tied":
-        from rulesfacts.models.tied import EnsembleTied
-
-        return EnsembleTied(cfgs, vocab=split.vocab, n_out=split.n_classes).to(device)
-    raise AssertionError(cfg.model)
+    return cls(cfgs, vocab=split.vocab, n_out=split.n_classes).to(device)
 
 
-__all__ = ["EnsembleMLP", "EnsembleModel", "build_model"]
+__all__ = ["MODEL_CLASSES", "EnsembleMLP", "EnsembleModel", "build_model"]

@@ -7,11 +7,19 @@ them in one batched call. The trainer uses only what is declared here; a new mod
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from torch import nn
 
 from rulesfacts.models.handwritten import HandWrittenPath
+
+if TYPE_CHECKING:
+    from rulesfacts.config.train import TrainConfig
+
+#: an array's shape, None for a size a reader cannot know without the data (``member_shapes``)
+Shape = tuple[int | None, ...]
 
 
 class EnsembleModel(nn.Module):
@@ -22,6 +30,16 @@ class EnsembleModel(nn.Module):
 
     @property
     def n_members(self) -> int:
+        raise NotImplementedError
+
+    @classmethod
+    def member_shapes(cls, cfg: TrainConfig, n_in: int | None, n_out: int | None) -> dict[str, Shape]:
+        """One member's weights (the arrays of ``member_weights``, the run folder's weights.npz and
+        snapshots) by name, with their shapes for ``cfg``, ``n_in`` inputs (the split's token count
+        for token inputs, else its feature count) and ``n_out`` classes. A size that follows from
+        ``n_in`` or ``n_out`` is None when that is None (a reader that has not drawn the data). One
+        declaration: the model's init draws these shapes and ``training.rundir.read_weights``
+        checks a file against them."""
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.models.base import EnsembleModel, squared_norms
+from rulesfacts.models.base import EnsembleModel, Shape, squared_norms
 
 # μ0 = E σ(z), z ~ N(0, 1): 0 for the odd activations, 1/√(2π) for ReLU (tests compare with
 # ``theory.models.activations.ge_coefficients``)
@@ -50,7 +50,7 @@ class EnsembleLinear(EnsembleModel):
         super().__init__()
         cfg = cfgs[0]
         self.rf, self.act, self.n_in = cfg.model == "rf", cfg.act, n_in
-        self.n_features = max(int(round(cfg.kappa * n_in)), 1) if self.rf else n_in
+        (self.n_features,) = self.member_shapes(cfg, n_in, 2)["a"]
         if self.rf:
             gens = [torch.Generator().manual_seed(c.seed + FEATURE_STREAM) for c in cfgs]
             feats = [torch.randn(self.n_features, n_in, generator=g, dtype=torch.float64) for g in gens]
@@ -63,6 +63,14 @@ class EnsembleLinear(EnsembleModel):
     @property
     def n_members(self) -> int:
         return self.a.shape[0]
+
+    @classmethod
+    def member_shapes(cls, cfg: TrainConfig, n_in: int | None, n_out: int | None) -> dict[str, Shape]:
+        """The readout a alone, one weight per feature: the d inputs (linear) or p = round(κ·d)
+        random features (rf; F is rebuilt from the seed, not stored)."""
+        if n_in is None:
+            return {"a": (None,)}
+        return {"a": (max(int(round(cfg.kappa * n_in)), 1) if cfg.model == "rf" else n_in,)}
 
     def design(self, x: torch.Tensor) -> torch.Tensor:
         """Z (M, n, D) in float64 of inputs x (M, n, d)."""

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.models.base import EnsembleModel, squared_norms
+from rulesfacts.models.base import EnsembleModel, Shape, squared_norms
 from rulesfacts.models.handwritten import ACTIVATIONS, BLOCK_ELEMS, BlockKernels, HandWrittenPath, activation
 
 BN_EPS = 1e-5
@@ -58,6 +58,18 @@ class EnsembleMLP(EnsembleModel):
     @property
     def n_members(self) -> int:
         return self.w_in.shape[0]
+
+    @classmethod
+    def member_shapes(cls, cfg: TrainConfig, n_in: int | None, n_out: int | None) -> dict[str, Shape]:
+        """The paper's layout: W_in (N, n_in), W_out (n_out, N), the biases and the BatchNorm
+        parameters and statistics when the config has them."""
+        n = cfg.width
+        shapes: dict[str, Shape] = {"W_in": (n, n_in), "W_out": (n_out, n)}
+        if cfg.bias:
+            shapes |= {"b_in": (n,), "b_out": (n_out,)}
+        if cfg.batchnorm:
+            shapes |= {name: (n,) for name in ("bn_weight", "bn_bias", "bn_mean", "bn_var")}
+        return shapes
 
     def hidden_pre(self, x: torch.Tensor) -> torch.Tensor:
         """x W_in^T: (M, n, N). ``x``: token ids (M, n, 2) or features (M, n, n_in)."""
@@ -156,6 +168,7 @@ def init_member(cfg: TrainConfig, n_in: int, n_out: int) -> tuple[torch.Tensor, 
     does not depend on which ensemble it trains in."""
     g = torch.Generator().manual_seed(cfg.seed)
     s = cfg.effective_init_scale
-    w_in = torch.randn(cfg.width, n_in, generator=g) * s
-    w_out = torch.randn(n_out, cfg.width, generator=g) * s
+    shapes = EnsembleMLP.member_shapes(cfg, n_in, n_out)
+    w_in = torch.randn(shapes["W_in"], generator=g) * s
+    w_out = torch.randn(shapes["W_out"], generator=g) * s
     return w_in, w_out

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.models.base import StackedModel, squared_norms
+from rulesfacts.models.base import Shape, StackedModel, squared_norms
 from rulesfacts.models.handwritten import activation
 
 
@@ -41,6 +41,13 @@ class EnsembleTied(StackedModel):
         self.d_embed, self.width = cfg.d_embed, cfg.width
         inits = [init_member(c, self.p) for c in cfgs]
         self.stack_members(inits)
+
+    @classmethod
+    def member_shapes(cls, cfg: TrainConfig, n_in: int | None, n_out: int | None) -> dict[str, Shape]:
+        """E (p, d), W_in (d, N), W_out (N, d): the p numbers are the outputs (``n_out``; the 2p
+        input tokens share their rows)."""
+        d, w = cfg.d_embed, cfg.width
+        return {"embed": (n_out, d), "W_in": (d, w), "W_out": (w, d)}
 
     def hidden_pre(self, x: torch.Tensor) -> torch.Tensor:
         """E[a] W_in + E[b] W_in: (M, n, N) of token ids ``x`` (M, n, 2)."""
@@ -82,7 +89,7 @@ def init_member(cfg: TrainConfig, p: int) -> dict[str, torch.Tensor]:
     """One member's parameters from its own seed (independent of the ensemble it trains in)."""
     g = torch.Generator().manual_seed(cfg.seed)
     d, w = cfg.d_embed, cfg.width
-    shapes = {"embed": (p, d), "W_in": (d, w), "W_out": (w, d)}
+    shapes = EnsembleTied.member_shapes(cfg, 2 * p, p)
     stds = {"embed": 1 / math.sqrt(d), "W_in": 1.0, "W_out": 1 / math.sqrt(w)}
     return {name: torch.randn(shape, generator=g) * (cfg.init_scale if cfg.init_scale is not None else stds[name])
             for name, shape in shapes.items()}

@@ -27,13 +27,13 @@ import torch
 import torch.nn.functional as F
 
 from rulesfacts.config.train import TrainConfig
-from rulesfacts.models.base import StackedModel, squared_norms
+from rulesfacts.models.base import Shape, StackedModel, squared_norms
 
 N_POS = 3  # "a", "b", "="
 MLP_RATIO = 4  # d_mlp = 4 · d_model (512 for d_model = 128, as in Nanda et al.)
 
 
-def param_shapes(n_tokens: int, d: int, n_out: int) -> dict[str, tuple[int, ...]]:
+def param_shapes(n_tokens: int | None, d: int, n_out: int | None) -> dict[str, Shape]:
     """Per-member parameter shapes by name (the keys of ``member_weights``). Products are
     written r @ W, so W_Q..W_O, the MLP and W_U are stored (in, out); heads are column blocks."""
     f = MLP_RATIO * d
@@ -59,8 +59,13 @@ class EnsembleTransformer(StackedModel):
         self.n_tokens = self.p + 1
         self.d_model, self.n_heads, self.n_out = cfg.d_model, cfg.n_heads, n_out
         self.d_mlp = MLP_RATIO * cfg.d_model
-        inits = [init_member(c, self.n_tokens, n_out) for c in cfgs]
-        self.stack_members(inits)
+        self.stack_members([init_member(c, self.member_shapes(cfg, vocab, n_out)) for c in cfgs])
+
+    @classmethod
+    def member_shapes(cls, cfg: TrainConfig, n_in: int | None, n_out: int | None) -> dict[str, Shape]:
+        """``param_shapes``: ``n_in`` is the split's token count 2p, so p + 1 embedding rows (the p
+        numbers, then "=")."""
+        return param_shapes(None if n_in is None else n_in // 2 + 1, cfg.d_model, n_out)
 
     def residual_in(self, x: torch.Tensor) -> torch.Tensor:
         """Token + position embeddings (M, n, 3, d) of token ids ``x`` (M, n, 2)."""
@@ -109,12 +114,13 @@ class EnsembleTransformer(StackedModel):
         return float(per_example * n * self.n_members)
 
 
-def init_member(cfg: TrainConfig, n_tokens: int, n_out: int) -> dict[str, torch.Tensor]:
-    """One member's parameters from its own seed (independent of the ensemble it trains in)."""
+def init_member(cfg: TrainConfig, shapes: dict[str, Shape]) -> dict[str, torch.Tensor]:
+    """One member's parameters of ``shapes`` (``member_shapes``) from its own seed (independent of
+    the ensemble it trains in)."""
     g = torch.Generator().manual_seed(cfg.seed)
-    d = cfg.d_model
+    d, n_out = cfg.d_model, shapes["unembed"][1]
     out = {}
-    for name, shape in param_shapes(n_tokens, d, n_out).items():
+    for name, shape in shapes.items():
         if name.startswith("b_"):
             out[name] = torch.zeros(shape)
             continue

@@ -133,7 +133,7 @@ FACTS_HELP = ("Which neurons store the facts, at the scrubbed step. Each dot is 
               "training examples (m_c): 1 fires only on facts, 0 cannot tell them apart, −1 fires only on clean "
               "examples. Dots above the dashed line (the 99th percentile of the same numbers with the fact marks "
               "shuffled among the examples) are fact neurons, in the facts' colour; about 1 % of the neurons pass "
-              "it by chance. Across: the neuron's alignment with the rule where the task has one (|cos| with the "
+              "it by chance. Across: the neuron's alignment with the rule where the task declares one (|cos| with the "
               "teacher w* for the Rules-and-Facts data, the share of |w_in| on the relevant bits for parity; dotted: "
               "a random direction), else its size ‖w_in‖·‖w_out‖. Hover a dot for its numbers "
               "(analysis.dense; `rulesfacts analyze RUN_DIR` writes the same table for the final weights).")
@@ -351,7 +351,7 @@ def dense_static(cfg: Any) -> dict[str, Any]:
     """What every snapshot's neuron statistics share: the task's split and the training examples
     read (all of them, or a seeded ``REPORT_EXAMPLES`` of them), what alignment means and its
     chance level. ``split`` is None, with a note, when the task's data cannot be read here."""
-    from rulesfacts.analysis.dense import FACT_QUANTILE, chance_alignment, rule_kind
+    from rulesfacts.analysis.dense import FACT_QUANTILE, chance_alignment, rule_axis, rule_kind
     from rulesfacts.errors import DataFileError
     from rulesfacts.tasks import make_split
 
@@ -362,9 +362,9 @@ def dense_static(cfg: Any) -> dict[str, Any]:
     n = split.n_train
     rows = np.arange(n) if n <= REPORT_EXAMPLES else np.sort(
         np.random.default_rng(SUBSAMPLE_SEED).choice(n, REPORT_EXAMPLES, replace=False))
-    return {"split": split, "rows": rows, "rule": rule_kind(cfg), "chance": rounded(chance_alignment(cfg)),
-            "n_examples": int(len(rows)), "n_train": int(n), "n_facts": int(split.is_fact[rows].sum()),
-            "quantile": FACT_QUANTILE}
+    return {"split": split, "rows": rows, "rule": rule_kind(cfg), "rule_axis": rule_axis(cfg),
+            "chance": rounded(chance_alignment(cfg)), "n_examples": int(len(rows)), "n_train": int(n),
+            "n_facts": int(split.is_fact[rows].sum()), "quantile": FACT_QUANTILE}
 
 
 def dense_frame(cfg: Any, weights: dict[str, np.ndarray], static: dict[str, Any],

@@ -5,8 +5,9 @@ edit: every module of this package that defines ``TASK``, then every entry point
 ``rulesfacts.tasks`` (how a package of your own adds its tasks: ``[project.entry-points.
 "rulesfacts.tasks"] xor = "mypackage.xor"`` names the module, or ``"mypackage.xor:TASK"`` the
 task). ``modular`` is the default and comes first, the package's other tasks follow in module
-order, then the entry points'. A plug-in that cannot be loaded, or whose name or fields clash with
-a task already found, is skipped with a note.
+order, then the entry points'. A plug-in that cannot be loaded, whose name or fields clash with a
+task already found, or that declares a core field's name (``withdraw_plugins_declaring``, called by
+``config.train``, which owns the core fields), is skipped with a note.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import importlib
 import importlib.metadata
 import pkgutil
 import warnings
+from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -72,26 +74,42 @@ def plugin_problem(obj: Any, registry: dict[str, Task]) -> str | None:
                 declaration(f)
         except TypeError as e:
             return str(e)
-        taken = set(field_names(obj)) & {n for t in registry.values() for n in field_names(t)}
+        owners = {n: f"task {t.name!r}" for t in registry.values() for n in field_names(t)}
+        taken = [n for n in field_names(obj) if n in owners]
         if taken:
-            return f"its field {sorted(taken)[0]!r} is another task's"
+            return f"its field {taken[0]!r} is already declared by {owners[taken[0]]}"
     return None
 
 
-def discover() -> dict[str, Task]:
-    """Name → task: this package's tasks, then the entry points'."""
+def discover() -> tuple[dict[str, Task], dict[str, str]]:
+    """Name → task: this package's tasks, then the entry points'; and name → where, for the
+    entry points' tasks."""
     registry = {t.name: t for t in package_tasks()}
+    plugins = {}
     for where, obj in entry_point_tasks():
         task = getattr(obj, "TASK", None) if isinstance(obj, ModuleType) else obj
         problem = plugin_problem(task, registry)
         if problem:
             warnings.warn(f"{where}: {problem}; task skipped", Note, stacklevel=2)
         else:
-            registry[task.name] = task
-    return registry
+            registry[task.name], plugins[task.name] = task, where
+    return registry, plugins
 
 
-REGISTRY: dict[str, Task] = discover()
+REGISTRY, PLUGINS = discover()
+
+
+def withdraw_plugins_declaring(reserved: Mapping[str, str]) -> None:
+    """Skip, with a note, each plug-in task that declares a field name of ``reserved`` (name → who
+    declares it). The core fields are declared above this package (``config.train``), which calls
+    this before it composes ``TrainConfig`` of the core fields and every task's: a plug-in's mistake
+    costs its task, not every command. (This package's own tasks never clash: a test checks.)"""
+    for name, where in list(PLUGINS.items()):
+        taken = [n for n in field_names(REGISTRY[name]) if n in reserved]
+        if taken:
+            warnings.warn(f"{where}: its field {taken[0]!r} is already declared by {reserved[taken[0]]}; task "
+                          "skipped", Note, stacklevel=2)
+            del REGISTRY[name], PLUGINS[name]
 
 
 def make_split(cfg: TrainConfig) -> Split:

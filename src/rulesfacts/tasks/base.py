@@ -3,6 +3,7 @@ the task itself as a plug-in (its split, its own config fields and rules, its si
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,44 @@ def check_batch_fits(cfg: Any, n_train: int) -> None:
 
 
 @dataclass(frozen=True)
+class RuleDirection:
+    """Where in input space a task's rule lives, for the per-neuron analysis (``analysis.dense``):
+    how close a hidden neuron's input weights W_in[k] come to computing the rule.
+
+    kind: what the alignment measures, in a few words ("teacher", "relevant bits"): the ``rule`` of
+        the analysis summary and of the report's data.
+    axis: the alignment's axis label in the figures ("|cos(w_in, w*)|").
+    alignment: (config, W_in (N, n_in) float64) → (N,): each neuron's alignment, NaN for a zero row
+        (``cosines``, ``mass_shares``).
+    chance: config → the alignment of a random direction (``random_cosine``; k/n for a share).
+    """
+
+    kind: str
+    axis: str
+    alignment: Callable[[Any, np.ndarray], np.ndarray]
+    chance: Callable[[Any], float]
+
+
+def cosines(w: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """cos(w[k], direction) per row of ``w`` (N, d); NaN for a zero row."""
+    norm = np.linalg.norm(w, axis=1) * np.linalg.norm(direction)
+    return np.divide(w @ direction, norm, out=np.full(len(w), np.nan), where=norm > 0)
+
+
+def random_cosine(d: int) -> float:
+    """E|cos| of a uniform direction in d dimensions with a fixed one: Γ(d/2) / (√π Γ((d+1)/2)),
+    about √(2/(πd)) for large d."""
+    return math.exp(math.lgamma(d / 2) - math.lgamma((d + 1) / 2)) / math.sqrt(math.pi)
+
+
+def mass_shares(w: np.ndarray, coordinates: np.ndarray) -> np.ndarray:
+    """Σ_{i∈coordinates} |w[k, i]| / Σ_i |w[k, i]| per row of ``w``; NaN for a zero row."""
+    a = np.abs(w)
+    total = a.sum(axis=1)
+    return np.divide(a[:, coordinates].sum(axis=1), total, out=np.full(len(w), np.nan), where=total > 0)
+
+
+@dataclass(frozen=True)
 class Task:
     """A task as a plug-in: one module that defines ``TASK = Task(...)``.
 
@@ -80,10 +119,17 @@ class Task:
         after every field passed its own constraint: ``raise cfg.reject(field, "what is allowed")``.
     sizes: config → (train, test) example counts without drawing the data, for planning (batch
         sizes, cost estimates); None: they are read off a drawn split.
+    dims: config → (inputs, classes) without drawing the data: the split's ``vocab`` for token
+        inputs, else its feature count, and its ``n_classes``; the sizes of a model's weights
+        follow (``training.rundir.read_weights`` checks a weights file against them). None: only
+        the sizes set by the config are checked.
     tokens: the inputs are token ids (the one-layer transformer reads them; the linear and
         random-features models need float features).
     two_class: the labels can be two classes (the margin losses and the linear and
         random-features models need two).
+    rule: where the rule lives in input space (``RuleDirection``: RAF's teacher, parity's relevant
+        bits), so the per-neuron analysis measures each neuron's alignment with it; None: the task
+        declares none (the analysis leaves the alignment out).
 
     Everything else (the trainer, the subset metrics, sweeps, phases, run folders and reports)
     reads only the ``Split``. ``rulesfacts.tasks`` finds the task modules of its package and the
@@ -97,8 +143,10 @@ class Task:
     fields: type | None = None
     check: Callable[[Any], None] = no_rules
     sizes: Callable[[Any], tuple[int, int]] | None = None
+    dims: Callable[[Any], tuple[int, int]] | None = None
     tokens: bool = False
     two_class: bool = False
+    rule: RuleDirection | None = None
 
     def counts(self, cfg: Any) -> tuple[int, int]:
         """(train, test) example counts of ``cfg``."""

@@ -112,4 +112,4 @@ def describe(cfg: TrainConfig) -> str:
 
 
 TASK = Task("modular", split_of, describe, fields=Fields, check=check, sizes=sizes,
-            tokens=True)
+            dims=lambda c: (2 * c.p, c.p), tokens=True)

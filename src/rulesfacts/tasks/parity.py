@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rulesfacts.declare import Int, param
-from rulesfacts.tasks.base import MAX_SIZE, Split, Task, check_batch_fits
+from rulesfacts.tasks.base import MAX_SIZE, RuleDirection, Split, Task, check_batch_fits, mass_shares
 
 if TYPE_CHECKING:
     from rulesfacts.config.train import TrainConfig
@@ -69,5 +69,12 @@ def check(cfg: TrainConfig) -> None:
     check_batch_fits(cfg, cfg.train_size)
 
 
+# The rule reads only the k relevant bits: a neuron that computes it puts its weight there (a
+# random direction: k/n of it).
+RELEVANT_BITS = RuleDirection(
+    "relevant bits", "share of |w_in| on the relevant bits",
+    lambda c, w: mass_shares(w, parity_subset(c.n_bits, c.k, c.effective_data_seed)), lambda c: c.k / c.n_bits)
+
 TASK = Task("parity", split_of, lambda c: f"parity n={c.n_bits} k={c.k} train_size={c.train_size}", fields=Fields,
-            check=check, sizes=lambda c: (c.train_size, c.test_size), two_class=True)
+            check=check, sizes=lambda c: (c.train_size, c.test_size), dims=lambda c: (c.n_bits, 2), two_class=True,
+            rule=RELEVANT_BITS)

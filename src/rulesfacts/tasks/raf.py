@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rulesfacts.declare import Int, Real, param
-from rulesfacts.tasks.base import Split, Task, check_batch_fits
+from rulesfacts.tasks.base import RuleDirection, Split, Task, check_batch_fits, cosines, random_cosine
 
 if TYPE_CHECKING:
     from rulesfacts.config.train import TrainConfig
@@ -64,5 +64,10 @@ def check(cfg: TrainConfig) -> None:
     check_batch_fits(cfg, raf_train_count(cfg.alpha, cfg.d))
 
 
+# The rule is sign(w*·x): a neuron that computes it points along ±w*.
+TEACHER = RuleDirection("teacher", "|cos(w_in, w*)|", lambda c, w: cosines(w, teacher_of(c)),
+                        lambda c: random_cosine(c.d))
+
 TASK = Task("raf", split_of, lambda c: f"raf d={c.d} alpha={c.alpha:g}", fields=Fields, check=check,
-            sizes=lambda c: (raf_train_count(c.alpha, c.d), c.test_size), two_class=True)
+            sizes=lambda c: (raf_train_count(c.alpha, c.d), c.test_size), dims=lambda c: (c.d, 2), two_class=True,
+            rule=TEACHER)

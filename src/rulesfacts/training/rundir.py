@@ -3,7 +3,8 @@
     config.json        the full TrainConfig (written before training starts)
     metrics.csv        one row per logged epoch: the subset metrics and weight norms
     snapshots/epoch_NNNNNNN.npz   weights at evenly spaced logged epochs (float16, bounded count)
-    weights.npz        final weights (float32), paper layout: W_in (N, n_in), W_out (n_out, N)
+    weights.npz        final weights (float32): the arrays the model declares (``member_shapes``); an
+                       MLP's in the paper layout, W_in (N, n_in), W_out (n_out, N)
     summary.json       final metrics, status (completed / diverged / interrupted), timings
     checkpoint.pt      resumable state (weights, optimizer, RNG), removed when the run completes
     final_state.pt     the same state at the last epoch, kept: `train --continue` / `--from` start there
@@ -35,7 +36,10 @@ from rulesfacts.config import saved_names
 from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import ConfigError, DataFileError, Note, short_repr
 from rulesfacts.io import read_json, read_npz, save_with, write_json, write_text
+from rulesfacts.models import MODEL_CLASSES
+from rulesfacts.models.base import Shape
 from rulesfacts.runtime import package_version
+from rulesfacts.tasks import REGISTRY
 from rulesfacts.training.metrics import METRIC_NAMES
 from rulesfacts.training.summary import FRACTION_KEYS, SUMMARY_KEYS
 
@@ -212,22 +216,40 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
     return read_npz(path, "a NumPy .npz weights file")
 
 
+def weight_shapes(cfg: TrainConfig) -> dict[str, Shape]:
+    """The arrays of a weights file of ``cfg``'s model and their shapes (``member_shapes`` of the
+    model, with the task's inputs and classes where it declares them: ``Task.dims``; None: a size
+    the config alone does not fix)."""
+    task = REGISTRY[cfg.task]
+    n_in, n_out = task.dims(cfg) if task.dims is not None else (None, None)
+    return MODEL_CLASSES[cfg.model].member_shapes(cfg, n_in, n_out)
+
+
+def shape_words(shape: Shape) -> str:
+    """(8, 14) as NumPy writes it, an unknown size as 'any': (8, any), (8,)."""
+    sizes = ["any" if n is None else str(n) for n in shape]
+    return f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
+
+
 def read_weights(path: Path, cfg: TrainConfig) -> dict[str, np.ndarray]:
-    """weights.npz or a snapshot, checked against the run's config: the arrays every weights file
-    of its model holds (an MLP: W_in (width, n_in), W_out (n_out, width)), numeric, with the
-    config's width."""
+    """weights.npz or a snapshot, checked against the run's config: numeric arrays, and every
+    array the run's model writes (``weight_shapes``: an MLP's W_in (width, n_in) and W_out
+    (n_out, width), a transformer's embed, W_Q, ..., unembed, ...) with its shape."""
     weights = load_npz(path)
-    if not weights or any(not np.issubdtype(v.dtype, np.number) for v in weights.values()):
-        raise DataFileError(path, "not a weights file (expected numeric arrays)")
-    if cfg.model == "mlp":
-        missing = [k for k in ("W_in", "W_out") if k not in weights]
-        if missing:
-            raise DataFileError(path, f"not a weights file of an MLP (no {missing[0]}; expected W_in (width, n_in) "
-                                "and W_out (n_out, width))")
-        w_in, w_out = weights["W_in"], weights["W_out"]
-        if w_in.ndim != 2 or w_out.ndim != 2 or w_in.shape[0] != cfg.width or w_out.shape[1] != cfg.width:
-            raise DataFileError(path, f"W_in {w_in.shape} and W_out {w_out.shape} do not fit the run's width "
-                                f"{cfg.width} (expected W_in ({cfg.width}, n_in), W_out (n_out, {cfg.width}))")
+    expected = weight_shapes(cfg)
+    layout = ", ".join(f"{name} {shape_words(shape)}" for name, shape in expected.items())
+    odd = [k for k, v in weights.items() if not np.issubdtype(v.dtype, np.number)]
+    if odd:
+        raise DataFileError(path, f"not a weights file ({odd[0]} is not a numeric array but {weights[odd[0]].dtype}; "
+                            f"expected {layout})")
+    missing = [k for k in expected if k not in weights]
+    if missing:
+        raise DataFileError(path, f"not a weights file of this run's {cfg.model} (no {missing[0]}; expected {layout})")
+    for name, shape in expected.items():
+        got = weights[name].shape
+        if len(got) != len(shape) or any(n is not None and n != g for n, g in zip(shape, got, strict=True)):
+            raise DataFileError(path, f"{name} has shape {got}, not the {shape_words(shape)} of this run's "
+                                f"{cfg.model} (expected {layout})")
     return weights
 
 

@@ -689,7 +689,7 @@ function runView(d, root, P = "", narrow = false) {
     const ys = all.map(yOf), ylo = facts ? -1.05 : 0, yhi = facts ? 1.05 : Math.max(...ys) * 1.05 || 1;
     if (rule && dense.chance != null) series.push({ x: [dense.chance, dense.chance], y: [ylo, yhi], color: "#888", label: "random direction", dash: [2, 2], width: 1 });
     lineChart(factsC, { w: W, h: 260, ymin: ylo, ymax: yhi, padx: true, series, legend: true,
-      xlabel: rule === "teacher" ? "|cos(w_in, w*)|" : rule ? "share of |w_in| on the relevant bits" : facts ? "‖w_in‖·‖w_out‖" : "‖w_in‖",
+      xlabel: rule ? dense.rule_axis : facts ? "‖w_in‖·‖w_out‖" : "‖w_in‖",
       ylabel: facts ? "fact selectivity" : "‖w_in‖·‖w_out‖" });
     factsC._hover = (px, py) => {  // the nearest neuron's numbers
       const r = factsC.getBoundingClientRect(), box = factsC._box;
