@@ -84,3 +84,15 @@ def bounded_grads(model, x, y, loss: str, bf16: bool = False) -> tuple[Bounded, 
                                 gz[np.r_[np.arange(n), np.arange(n)]]))
     stack = lambda parts: parts[0]._new(np.stack([p.x for p in parts]), np.stack([p.e for p in parts]))  # noqa: E731
     return stack(g_in), stack(g_out)
+
+
+def edited_npz(path, changes: dict) -> dict:
+    """The arrays of the npz at ``path`` with ``changes`` applied (a value None: the array left out)."""
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    for k, v in changes.items():
+        if v is None:
+            arrays.pop(k)
+        else:
+            arrays[k] = v
+    return arrays

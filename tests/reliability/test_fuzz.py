@@ -22,6 +22,7 @@ from rulesfacts.training.callbacks import StopAt
 from rulesfacts.training.trainer import train
 from tests.cli_helpers import run_cli
 from tests.memorize.helpers import idx_bytes, tiny_images, write_cifar, write_mnist_idx
+from tests.model_helpers import edited_npz
 from tests.reliability.hostile import RunsCommand, deep_json, hostile_pickle
 
 CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, fact_frac=0.2, device="cpu")
@@ -79,14 +80,7 @@ def npz_with(**arrays: object) -> Callable[[Path, Path], None]:
 def npz_edit(**changes: object) -> Callable[[Path, Path], None]:
     """The file's own arrays with ``changes`` (None: the array left out)."""
     def write(path: Path, sentinel: Path) -> None:
-        with np.load(path) as f:
-            arrays = {k: f[k] for k in f.files}
-        for k, v in changes.items():
-            if v is None:
-                arrays.pop(k)
-            else:
-                arrays[k] = v
-        npz_with(**arrays)(path, sentinel)
+        npz_with(**edited_npz(path, changes))(path, sentinel)
     return write
 
 

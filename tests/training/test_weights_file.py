@@ -13,6 +13,7 @@ from rulesfacts.models import MODEL_CLASSES
 from rulesfacts.tasks import REGISTRY, make_split
 from rulesfacts.training import rundir
 from rulesfacts.training.trainer import train
+from tests.model_helpers import edited_npz
 
 SHORT = {"epochs": 4, "log_every": 2, "n_snapshots": 2, "device": "cpu"}
 RAF = {"task": "raf", "d": 10, "test_size": 20, "loss": "square", "epochs": 2, "log_every": 1, "n_snapshots": 1,
@@ -61,13 +62,7 @@ def test_a_tasks_declared_dims_are_its_splits(cfg):
 
 def damaged(path, **changes):
     """Rewrite the npz at ``path`` with ``changes`` (None: the array left out)."""
-    with np.load(path) as f:
-        arrays = {k: f[k] for k in f.files}
-    for k, v in changes.items():
-        if v is None:
-            arrays.pop(k)
-        else:
-            arrays[k] = v
+    arrays = edited_npz(path, changes)
     with open(path, "wb") as f:
         np.savez(f, **arrays)
 
