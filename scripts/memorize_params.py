@@ -2,13 +2,16 @@
 1-nearest-neighbour rule.
 
     python scripts/memorize_params.py --out docs/figures
+    python scripts/memorize_params.py --nn-only --mnist-dir DIR    # M1 against 1-NN on MNIST pairs too
 
 Part 1: MNIST-1D (d = 40), label = parity of the digit, the first N training images for N from 50
 to 2,000; for every N each network is built and evaluated on its own training set (train accuracy
 is measured). The slope of log(params) against log(N) is fitted by least squares.
 Part 2: M1 and 1-NN (Euclidean) on digits and MNIST-1D pairs, at small samples and with flipped
 training labels: test accuracies, the fraction of test points where the two predict differently,
-and M1's undecided fraction (output exactly 0, counted as −1).
+and M1's undecided fraction (output exactly 0, counted as −1). With ``--mnist-dir`` (a folder with the
+four MNIST IDX files) the same on Yu et al.'s five MNIST pairs at their 500 images per class, and
+one of them with 20% flipped labels.
 """
 
 from __future__ import annotations
@@ -46,15 +49,20 @@ def param_table(sizes=SIZES):
     return rows
 
 
-def nn_table(seeds=(0, 1, 2)):
+MNIST_PAIRS = ((1, 7), (2, 3), (4, 9), (5, 6), (8, 9))
+
+
+def nn_table(seeds=(0, 1, 2), mnist_dir: Path | None = None):
     from sklearn.neighbors import KNeighborsClassifier
 
     rows = []
     settings = [("digits", (3, 8), n, 0.0) for n in (5, 20, 125)] + [("digits", (3, 8), 125, 0.2)]
     settings += [("mnist1d", (3, 5), n, 0.0) for n in (10, 100, 400)] + [("mnist1d", (3, 5), 400, 0.2)]
+    if mnist_dir is not None:
+        settings += [("mnist", pair, 500, 0.0) for pair in MNIST_PAIRS] + [("mnist", (4, 9), 500, 0.2)]
     cache = {}
     for name, pair, n, noise in settings:
-        data = cache.setdefault(name, load_dataset(name))
+        data = cache.setdefault(name, load_dataset(name, mnist_dir if name == "mnist" else None))
         res = []
         for seed in seeds:
             t = make_pair(data, *pair, train_per_class=n, seed=seed)
@@ -79,7 +87,13 @@ def nn_table(seeds=(0, 1, 2)):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=Path("docs/figures"))
+    ap.add_argument("--mnist-dir", type=Path,
+                    help="folder with the four MNIST IDX files: adds MNIST pairs to the 1-NN table")
+    ap.add_argument("--nn-only", action="store_true", help="only the M1 / 1-NN table (no parameter counts, no figure)")
     args = ap.parse_args()
+    if args.nn_only:
+        print(json.dumps({"nn": nn_table(mnist_dir=args.mnist_dir)}, indent=1))
+        return
     import matplotlib
 
     matplotlib.use("Agg")
@@ -104,7 +118,7 @@ def main() -> None:
     fig.tight_layout()
     args.out.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out / "memorize-params.png", dpi=120)
-    out = {"params": rows, "slopes": fits, "nn": nn_table()}
+    out = {"params": rows, "slopes": fits, "nn": nn_table(mnist_dir=args.mnist_dir)}
     print(json.dumps(out, indent=1))
 
 
