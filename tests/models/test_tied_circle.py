@@ -144,3 +144,37 @@ def test_bad_combinations_are_refused_in_one_line(capsys):
     code, out, err = run_cli(["train", "--model", "tied", "--embed", "circle", "--epochs", "1", "--quiet"], capsys)
     assert code == 2 and out == ""
     assert err.strip().count("\n") == 0 and "d_embed" in err and "Traceback" not in err
+
+
+def test_the_preset_is_the_articles_setup():
+    from rulesfacts.sweep.spec import expand, load_spec
+
+    cfgs = expand(load_spec("pair-five-neurons"))
+    assert len(cfgs) == 6 and {(c.fact_frac, c.seed) for c in cfgs} == {(x, s) for x in (0, 0.1) for s in range(3)}
+    c = cfgs[0]
+    assert (c.p, c.pairs, c.train_frac, c.embed, c.d_embed, c.width, c.act, c.loss) == \
+        (67, "unordered", 0.3, "circle", 2, 5, "relu", "ce")
+    assert (c.lr, c.betas, c.wd, c.epochs) == (1e-2, (0.9, 0.98), 1e-3, 15000)
+    # CE/p with Adam's ε = 1e-8 is CE with ε·p: Adam divides the p-times-smaller moments back out
+    assert c.adam_eps == pytest.approx(67 * 1e-8, rel=1e-3)
+
+
+def test_a_loss_divided_by_p_is_adams_eps_times_p():
+    """Adam's step m̂/(√v̂ + ε): gradients g/p give moments m/p and √v/p, so the step is m̂/(√v̂ + pε),
+    the step of the undivided loss with ε·p (decoupled weight decay does not see the loss)."""
+    from rulesfacts.training.optim import EnsembleAdamW
+
+    g = torch.Generator().manual_seed(0)
+    w0 = torch.randn(2, 3, 4, generator=g, dtype=torch.float64)
+    grads = [torch.randn(2, 3, 4, generator=g, dtype=torch.float64) * 10.0 ** -k for k in range(6)]
+    lr, wd = torch.tensor([1e-2, 1e-2], dtype=torch.float64), torch.tensor([1e-3, 1e-3], dtype=torch.float64)
+    ends = []
+    for scale, eps in ((1 / 67, 1e-8), (1.0, 67e-8)):
+        w = torch.nn.Parameter(w0.clone())
+        opt = EnsembleAdamW([w], lr, wd, (0.9, 0.98), eps, fused=False)
+        for gr in grads:
+            w.grad = gr * scale
+            opt.step()
+        ends.append(w.detach().clone())
+    assert not torch.equal(ends[0], w0)
+    torch.testing.assert_close(ends[0], ends[1], rtol=1e-12, atol=1e-14)
