@@ -50,7 +50,8 @@ DROP, PEAK, FIT = 0.3, 0.5, 0.99
 
 
 def curve(metrics: list[dict[str, Any]]) -> dict[str, list]:
-    return {k: [None if r.get(k) is None or r[k] != r[k] else round(float(r[k]), 6) for r in metrics]
+    """The logged columns, 6 significant digits (the train loss falls to 1e-8 and below)."""
+    return {k: [None if r.get(k) is None or r[k] != r[k] else float(f"{float(r[k]):.6g}") for r in metrics]
             for k in CURVE_KEYS}
 
 
@@ -87,7 +88,7 @@ def five(seeds: list[int], epochs: int) -> None:
                                               "epoch_train_99")},
                      "max_train_minus_test": round(max(a - b for a, b in zip(
                          (m["clean_acc"] for m in r.metrics), (m["test_acc"] for m in r.metrics), strict=True)), 4),
-                     "star": star(np.asarray(r.weights["W_in"], np.float64), np.asarray(r.weights["W_out"], np.float64)),
+                     "star": star(*(np.asarray(r.weights[k], np.float64) for k in ("W_in", "W_out"))),
                      "W_in": np.round(r.weights["W_in"], 5).tolist(), "W_out": np.round(r.weights["W_out"], 5).tolist(),
                      "curve": curve(r.metrics)})
     out = {"machine": machine_info(), "seconds": round(seconds, 1), "n_runs": len(cfgs),

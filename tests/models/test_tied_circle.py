@@ -178,3 +178,28 @@ def test_a_loss_divided_by_p_is_adams_eps_times_p():
         ends.append(w.detach().clone())
     assert not torch.equal(ends[0], w0)
     torch.testing.assert_close(ends[0], ends[1], rtol=1e-12, atol=1e-14)
+
+
+def test_the_logits_see_only_the_direction_of_the_sum():
+    """s = u_a + u_b = 2√(2/p)·cos(π(a − b)/p)·e^{iπ(a+b)/p}: its direction is πj/p with
+    j = a + b + p·[cos < 0] (mod 2p), and the network (no biases) is positively homogeneous in s,
+    so pairs with one j have logits that are positive multiples of each other, for any weights:
+    2p directions, label j mod p, nothing else to store."""
+    p = 11
+    model, _ = _model([CIRCLE.replace(p=p, width=16, seed=3)])
+    a, b = (g.ravel() for g in np.meshgrid(np.arange(p), np.arange(p), indexing="ij"))
+    logits = model(torch.from_numpy(np.stack([a, b + p], axis=1))[None]).detach().numpy()[0].astype(np.float64)
+    j = (a + b + p * (np.cos(np.pi * (a - b) / p) < 0)) % (2 * p)
+    assert len(set(j)) == 2 * p
+    for k in range(2 * p):
+        rows = logits[j == k]
+        unit = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+        # each logit within ~20u of its row's scale (as above): directions equal to 1e-5
+        np.testing.assert_allclose(unit, np.broadcast_to(unit[0], unit.shape), atol=1e-5)
+
+
+def test_reports_name_the_fixed_embedding():
+    from rulesfacts.report.task_views import model_line
+
+    assert model_line(CIRCLE) == "tied fixed circle embedding N=5 relu"
+    assert model_line(CIRCLE.replace(embed="learned", d_embed=12)) == "tied embedding d=12 N=5 relu"
