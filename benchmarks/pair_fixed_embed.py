@@ -6,7 +6,7 @@ Pearce et al. 2023).
     python benchmarks/pair_fixed_embed.py search --embed learned --d-embed 2,4 --width 5,24 \\
         --train-frac 0.3 --lrs 1e-2,1e-3 --init-scales default,0.02 --epochs 20000 --tag d2-4
                                                                      # → results/pair_reverse_<tag>.json
-    python benchmarks/pair_fixed_embed.py figure                      # → docs/figures/papers-pair-five-neurons.png
+    python benchmarks/pair_fixed_embed.py figure --tag best           # → docs/figures/papers-pair-five-neurons.png
 
 ``five``: a + b mod 67 on the unordered pairs a ≤ b, 30% for training, the tied model on the fixed
 circle (``embed = "circle"``, d = 2), 5 ReLU neurons, AdamW lr 1e-2, betas (0.9, 0.98), decoupled
@@ -45,7 +45,8 @@ BASE = dict(task="modular", p=P, pairs="unordered", model="tied", act="relu", lo
             fact_mode="wrong", n_snapshots=0, device="cpu")
 FIVE = dict(BASE, embed="circle", d_embed=2, width=5, train_frac=0.3, lr=1e-2, wd=1e-3, adam_eps=P * 1e-8,
             epochs=15000, log_every=100)
-CURVE_KEYS = ("epoch", "train_acc", "test_acc", "facts_memorized", "facts_recovered", "train_loss")
+CURVE_KEYS = ("epoch", "train_acc", "test_acc", "facts_memorized", "facts_recovered", "train_loss", "norm_in",
+              "norm_out")
 DROP, PEAK, FIT = 0.3, 0.5, 0.99
 
 
@@ -149,7 +150,7 @@ def figure(reverse_tag: str | None) -> None:
         found = json.loads((RESULTS / f"pair_reverse_{reverse_tag}.json").read_text())["runs"]
         rev = max(found, key=lambda r: (r["reverse"], r["peak_test"] - r["final_test"]))
     n = len(shown) + 1 + (rev is not None)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.5))
+    fig, axes = plt.subplots(1, n, figsize=(4.0 * n, 3.6))
     for ax, r in zip(axes, shown, strict=False):
         c = r["curve"]
         ax.plot(c["epoch"], c["train_acc"], color=SUBSET_COLORS["train"], lw=1.2, label="train")
@@ -159,8 +160,9 @@ def figure(reverse_tag: str | None) -> None:
                     label="facts memorized")
             ax.plot(c["epoch"], c["facts_recovered"], color=SUBSET_COLORS["facts_recovered"], lw=1.2,
                     label="facts recovered")
-        ax.set(xlabel="step", ylim=(-0.02, 1.02), title=f"five neurons, ξ = {r['fact_frac']:g}, seed {r['seed']}")
-        ax.legend(fontsize=7, loc="center right")
+        ax.set(xlabel="step", ylim=(-0.02, 1.02), title=f"five neurons, ξ = {r['fact_frac']:g}, seed {r['seed']}",
+               xticks=np.linspace(0, c["epoch"][-1], 4))
+        ax.legend(fontsize=7, loc="upper left" if r["fact_frac"] > 0 else "lower right")
     axes[0].set_ylabel("accuracy")
     ax = axes[len(shown)]
     r = shown[0]
@@ -173,13 +175,13 @@ def figure(reverse_tag: str | None) -> None:
     path = u_out[np.concatenate([order, order[:1]])]
     ax.plot(path[:, 0], path[:, 1], color=SUBSET_COLORS["test"], lw=1.0, label="W_out rows, in read order")
     for k in range(len(u_out)):
-        ax.annotate(str(list(order).index(k)), u_out[k] * 1.12, ha="center", va="center", fontsize=8)
+        ax.annotate(str(list(order).index(k)), u_out[k] * 1.15, ha="center", va="center", fontsize=8)
     u_in = w_in / np.linalg.norm(w_in, axis=0, keepdims=True)
     ax.scatter(u_in[0], u_in[1], color=SUBSET_COLORS["train"], s=14, zorder=3, label="W_in columns")
     ax.set(aspect="equal", xlim=(-1.35, 1.35), ylim=(-1.35, 1.35), xticks=[], yticks=[],
            title=f"seed {r['seed']}, ξ = {r['fact_frac']:g}: |β − 2ω| ≤ "
                  f"{r['star']['max_abs_write_minus_2read_deg']:.0f}°")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=1, frameon=False)
     if rev is not None:
         ax = axes[-1]
         c = rev["curve"]
@@ -190,10 +192,10 @@ def figure(reverse_tag: str | None) -> None:
         ax2.set_yscale("log")
         ax2.set_ylabel("train loss (dashed)")
         ax.set(xlabel="step", ylim=(-0.02, 1.02), xscale="log",
-               title=f"wd 0: d = {rev['d_embed']}, N = {rev['width']}, lr {rev['lr']:g}, seed {rev['seed']}")
+               title=f"no decay: learned d = {rev['d_embed']}, N = {rev['width']}, α = {rev['train_frac']:g}")
         ax.legend(fontsize=7, loc="center left")
-    fig.suptitle("a + b mod 67 (a ≤ b, 30% train) on the fixed circle: five ReLU neurons, AdamW lr 1e-2, wd 1e-3",
-                 fontsize=9)
+    title = "a + b mod 67 (a ≤ b): five ReLU neurons on the fixed circle, 30% train, AdamW lr 1e-2, wd 1e-3"
+    fig.suptitle(title + ("; right: a learned embedding without weight decay" if rev is not None else ""), fontsize=9)
     fig.tight_layout()
     save_figure(fig, FIGURE)
 
