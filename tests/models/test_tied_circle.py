@@ -36,8 +36,9 @@ def test_the_circle_is_the_closed_form_with_orthonormal_columns(p):
     exact = math.sqrt(2 / p) * np.stack([np.cos(2 * np.pi * n / p), np.sin(2 * np.pi * n / p)], axis=1)
     # computed in float64 and rounded once to float32: within u·|x| of the closed form
     assert_within(e, exact, U_FLOAT32 * np.abs(exact) + 1e-15, "circle embedding")
-    # EᵀE = I: each entry off by at most u of its size, so the sums by γ_p(Σ|terms|) + p·u·Σ|terms|
-    tol = (gamma(p) + 2 * p * U_FLOAT32) * 1.0
+    # EᵀE = I: each entry within u of its size, so each product within 2u of its size, and the float64
+    # sum of p products (Σ|terms| ≤ 1) within 2u + γ_p(u_64) of the exact 0 or 1
+    tol = 2 * U_FLOAT32 + gamma(p, 2.0**-53)
     assert_within(e.T @ e, np.eye(2), tol, "EᵀE")
 
 
