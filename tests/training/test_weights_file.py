@@ -24,6 +24,7 @@ CONFIGS = {
     "mlp parity": TrainConfig(task="parity", n_bits=6, k=2, train_size=20, test_size=10, width=4, act="relu", **SHORT),
     "transformer": TrainConfig(p=7, model="transformer", d_model=8, n_heads=2, **SHORT),
     "tied": TrainConfig(p=7, model="tied", d_embed=6, width=8, **SHORT),
+    "tied circle": TrainConfig(p=7, model="tied", embed="circle", d_embed=2, width=5, **SHORT),
     "linear": TrainConfig(model="linear", **RAF),
     "rf": TrainConfig(model="rf", act="relu", kappa=1.5, **RAF),
 }

@@ -36,6 +36,7 @@ MARGIN_LOSSES = ("square", "logistic", "hinge")  # g(s·h) of the margin h = log
 MODELS = ("mlp", "transformer", "tied", "linear", "rf")
 TOKEN_MODELS = ("transformer", "tied")  # read (a, b) token pairs only
 CONVEX_MODELS = ("linear", "rf")  # a trained linear readout: fitted to convergence by L-BFGS
+EMBEDS = ("learned", "circle")  # the tied model's embedding: trained, or PAIR's fixed circle
 FACT_MODES = ("wrong", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16", "tfloat32")
@@ -97,6 +98,8 @@ class RunFields:
     # tied (shared embedding)
     d_embed: int = param(500, Int(1, 100_000), "tied: embedding dimension (the embedding of a and b, reused "
                          "transposed as the unembedding).")
+    embed: str = param("learned", Choice(EMBEDS), "tied: the embedding: learned, or circle: fixed, not trained, "
+                       "token n ↦ √(2/p)·(cos 2πn/p, sin 2πn/p) (PAIR's five-neuron model; needs d_embed = 2).")
     # training
     loss: str = param("mse", Choice(LOSSES), "Loss: MSE on one-hot targets (the paper), cross-entropy, or for "
                       "two classes a loss g(s·h) of the margin h = logit₁ − logit₀ (square ½(1 − sh)², logistic, "
@@ -200,6 +203,13 @@ class TrainConfig(RunFields, *reversed(task_fields()), DataFields, Config):
                               f"0 / false for model={self.model} (dropout and BatchNorm are MLP features)")
         if self.model == "tied" and self.bias:
             raise self.reject("bias", "false for model=tied (the model has no biases)")
+        if self.embed == "circle":
+            if self.model != "tied":
+                raise self.reject("embed", f"learned for model={self.model} (the circle embedding is the tied model's)")
+            if self.d_embed != 2:
+                raise self.reject("d_embed", "2 for embed=circle (the circle's two coordinates)")
+            if self.task == "modular" and self.p < 3:
+                raise self.reject("p", "≥ 3 for embed=circle (at p = 2 the sine column is zero)")
 
     # -- derived -----------------------------------------------------------------------
     @property

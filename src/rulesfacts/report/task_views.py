@@ -58,7 +58,8 @@ def model_line(c: Any) -> str:
     if c.model == "transformer":
         return f"transformer d={c.d_model}"
     if c.model == "tied":
-        return f"tied embedding d={c.d_embed} N={c.width} {c.act}"
+        embedding = "fixed circle embedding" if c.embed == "circle" else f"embedding d={c.d_embed}"
+        return f"tied {embedding} N={c.width} {c.act}"
     if c.model == "linear":
         return f"linear λ={c.effective_lam:g}"
     if c.model == "rf":
