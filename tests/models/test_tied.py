@@ -36,13 +36,17 @@ def slow_forward(w: dict[str, np.ndarray], a: int, b: int) -> Bounded:
     return (h @ w["W_out"]) @ e.T
 
 
-def test_matches_the_formula_member_by_member():
-    cfgs = [BASE.replace(seed=s) for s in (3, 4)]
+@pytest.mark.parametrize("embed", ["learned", "circle"])
+def test_matches_the_formula_member_by_member(embed):
+    """Learned embedding, or PAIR's fixed circle (whose E the weights file carries too)."""
+    base = BASE if embed == "learned" else BASE.replace(embed="circle", d_embed=2)
+    cfgs = [base.replace(seed=s) for s in (3, 4)]
     model, split = _model(cfgs)
     x = torch.from_numpy(split.x_train)
     got = model(x.expand(2, -1, -1)).detach().numpy()
     for i in range(2):
         w = model.member_weights(i)
+        assert w["embed"].shape == (7, base.d_embed)
         for row, (a, b) in enumerate(split.x_train):
             expected = slow_forward(w, a, b - 7)
             assert_within(got[i, row], expected.x, expected.e, f"member {i} logits of ({a}, {b - 7})")

@@ -17,7 +17,6 @@ from rulesfacts.training import lineage, rundir
 from rulesfacts.training.evaluate import evaluate
 from rulesfacts.training.trainer import Trainer, train
 from tests.cli_helpers import run_cli
-from tests.models.test_tied import slow_forward
 from tests.tolerance import U_FLOAT32, assert_within, gamma
 
 CIRCLE = TrainConfig(model="tied", embed="circle", p=7, d_embed=2, width=5, act="relu", loss="ce", train_frac=0.6,
@@ -53,19 +52,6 @@ def test_the_embedding_is_not_trained_nor_decayed():
     np.testing.assert_array_equal(result.weights["embed"], circle_embedding(7).numpy())
     np.testing.assert_array_equal(result.weights["embed"], w0["embed"])
     assert not np.array_equal(result.weights["W_in"], w0["W_in"])
-
-
-def test_matches_the_formula_member_by_member():
-    cfgs = [CIRCLE.replace(seed=s) for s in (3, 4)]
-    model, split = _model(cfgs)
-    x = torch.from_numpy(split.x_train)
-    got = model(x.expand(2, -1, -1)).detach().numpy()
-    for i in range(2):
-        w = model.member_weights(i)
-        assert w["embed"].shape == (7, 2)
-        for row, (a, b) in enumerate(split.x_train):
-            expected = slow_forward(w, a, b - 7)
-            assert_within(got[i, row], expected.x, expected.e, f"member {i} logits of ({a}, {b - 7})")
 
 
 def star_weights(k: int = 5) -> dict[str, np.ndarray]:
