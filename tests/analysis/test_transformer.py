@@ -44,3 +44,13 @@ def test_analyze_dispatches_on_the_transformer(tmp_path):
     for name in summary["files"]:
         assert (tmp_path / "run" / "analysis" / name).stat().st_size > 0
     assert json.loads((tmp_path / "run" / "analysis" / "summary.json").read_text())["model"] == "transformer"
+
+
+def test_a_single_frequency_embedding_has_one_key_frequency():
+    """PAIR's fixed circle (frequency 1 only): the other frequencies hold float32 rounding, not
+    key frequencies."""
+    from rulesfacts.models.tied import circle_embedding
+
+    energy = frequency_energy(circle_embedding(67).numpy(), 67)
+    assert key_frequencies(energy) == [1]
+    assert top_energy(energy) == pytest.approx(1.0, abs=1e-12)

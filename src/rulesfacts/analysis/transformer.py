@@ -40,10 +40,16 @@ def top_energy(energy: np.ndarray, k: int = TOP_K) -> float:
     return float(np.sort(e)[::-1][:k].sum() / e.sum()) if e.sum() > 0 else float("nan")
 
 
+#: a frequency with less than this share of the non-DC energy is rounding, not a key frequency
+#: (float32 rounding of an exactly single-frequency embedding leaves about 1e-14 elsewhere)
+NEGLIGIBLE_SHARE = 1e-6
+
+
 def key_frequencies(energy: np.ndarray, k: int = TOP_K) -> list[int]:
-    """The ``k`` strongest non-DC frequencies, strongest first."""
-    e = np.asarray(energy)[1:]
-    return [int(f) + 1 for f in np.argsort(e)[::-1][:k]]
+    """The ``k`` strongest non-DC frequencies, strongest first, leaving out any with a negligible
+    share of the non-DC energy (a fixed one-frequency embedding has one key frequency, not k)."""
+    e = np.asarray(energy, dtype=np.float64)[1:]
+    return [int(f) + 1 for f in np.argsort(e)[::-1][:k] if e[f] > NEGLIGIBLE_SHARE * e.sum()]
 
 
 def embedding_table(run: Run) -> pd.DataFrame:
