@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import live_ctrl_c
+
 # The child runs the real CLI; each epoch is slowed by a sleep (numbers unchanged) so that a signal
 # lands mid-run on any machine, however fast.
 SLOW_CLI = """
@@ -31,8 +33,9 @@ def slow_cli(tmp_path):
     script.write_text(SLOW_CLI)
 
     def start(args: list[str], delay: float = 0.05) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, str(script), str(delay), *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        with live_ctrl_c():
+            return subprocess.Popen([sys.executable, str(script), str(delay), *args], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     return start
 
 

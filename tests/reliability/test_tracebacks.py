@@ -20,7 +20,7 @@ from rulesfacts.config.train import TrainConfig
 from rulesfacts.errors import Note
 from rulesfacts.training import rundir
 from rulesfacts.training.trainer import train
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import live_ctrl_c, run_cli
 
 CFG = TrainConfig(p=7, width=8, epochs=6, log_every=2, n_snapshots=2, device="cpu")
 
@@ -67,8 +67,9 @@ def loaded(pid: int, library: str) -> bool:
 def test_real_ctrl_c_while_numpy_or_torch_is_imported(tmp_path, library):
     """SIGINT to the real command the moment NumPy's or torch's shared library is mapped, i.e. in
     the middle of its import: one line, exit 130, no traceback."""
-    proc = subprocess.Popen([sys.executable, "-m", "rulesfacts.cli.main", "train", "--epochs", "1", "--p", "5",
-                             "-o", str(tmp_path / "r"), "-q"], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    with live_ctrl_c():
+        proc = subprocess.Popen([sys.executable, "-m", "rulesfacts.cli.main", "train", "--epochs", "1", "--p", "5",
+                                 "-o", str(tmp_path / "r"), "-q"], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     end = time.monotonic() + 120
     while not loaded(proc.pid, library) and proc.poll() is None and time.monotonic() < end:
         time.sleep(0.001)
@@ -177,7 +178,8 @@ def test_ctrl_c_to_the_sweeps_process_group_while_workers_import(tmp_path):
         "name": "i", "base": {"p": 7, "width": 8, "epochs": 50, "n_snapshots": 0, "device": "cpu"},
         "axes": {"wd": [0, 1, 2, 3]}, "execution": {"max_ensemble": 1, "workers": 2}})))
     cmd = [sys.executable, "-m", "rulesfacts.cli.main", "sweep", str(spec), "-o", str(tmp_path / "sw"), "-q"]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
+    with live_ctrl_c():
+        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
     end = time.monotonic() + 180
     while not (tmp_path / "sw" / "spec.toml").exists() and time.monotonic() < end:  # written just before the pool
         time.sleep(0.01)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rulesfacts.sweep import load_results, run_sweep
 from rulesfacts.sweep.spec import spec_to_toml
+from tests.cli_helpers import live_ctrl_c
 from tests.sweep.conftest import comparable, tiny_spec
 
 AXES = {"wd": [0, 5], "fact_frac": [0.0, 0.2, 0.4, 0.6]}  # 8 runs, one per group: rows land one by one
@@ -28,8 +29,9 @@ def rows(sweep_dir):
 def start(spec_path, sweep_dir):
     cmd = [sys.executable, "-m", "rulesfacts.cli.main", "sweep", str(spec_path), "--out", str(sweep_dir),
            "--workers", "1", "--quiet", "--json"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with live_ctrl_c():
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def wait_for_rows(proc, sweep_dir, n, timeout=120):
