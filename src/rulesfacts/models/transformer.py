@@ -59,7 +59,8 @@ class EnsembleTransformer(StackedModel):
         self.n_tokens = self.p + 1
         self.d_model, self.n_heads, self.n_out = cfg.d_model, cfg.n_heads, n_out
         self.d_mlp = MLP_RATIO * cfg.d_model
-        self.stack_members([init_member(c, self.member_shapes(cfg, vocab, n_out)) for c in cfgs])
+        shapes = self.member_shapes(cfg, vocab, n_out)  # the members share them (one ensemble_key)
+        self.stack_members([init_member(c, shapes) for c in cfgs])
 
     @classmethod
     def member_shapes(cls, cfg: TrainConfig, n_in: int | None, n_out: int | None) -> dict[str, Shape]:
